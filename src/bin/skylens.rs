@@ -1,0 +1,22 @@
+//! The `skylens` binary: see `skylens --help`.
+
+use clap::Parser;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SKYLENS_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = skylens::cli::Cli::parse();
+    let code = match skylens::cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e {
+                skylens::Error::NotFound(_) | skylens::Error::Invalid(_) | skylens::Error::Unknown { .. } => 1,
+                _ => 2,
+            }
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,280 @@
+//! The `skylens` command line: argument definitions and the commands, over the core library.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::analysis::{self, Params, Window};
+use crate::error::{Error, Result};
+use crate::export::{self, OutputFormat};
+use crate::parse::time::parse_iso;
+use crate::source::{demo, files};
+use crate::workspace::Workspace;
+
+/// Skylens: CloudWatch Logs, X-Ray and Cost Explorer, joined, on your desktop.
+#[derive(Debug, Parser)]
+#[command(name = "skylens", version, about, long_about = None)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the workspace is.
+#[derive(Debug, Args, Clone)]
+pub struct WorkspaceArg {
+    /// Workspace directory [default: $SKYLENS_WORKSPACE, else the platform data directory]
+    #[arg(long, env = "SKYLENS_WORKSPACE", global = true)]
+    pub workspace: Option<PathBuf>,
+}
+
+impl WorkspaceArg {
+    /// The directory to use.
+    pub fn dir(&self) -> Result<PathBuf> {
+        if let Some(d) = &self.workspace {
+            return Ok(d.clone());
+        }
+        directories::ProjectDirs::from("dev", "Skylens", "skylens")
+            .map(|p| p.data_dir().join("workspace"))
+            .ok_or_else(|| Error::Invalid("no home directory: pass --workspace DIR".into()))
+    }
+}
+
+/// Output options shared by reports and queries.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// A time window.
+#[derive(Debug, Args, Clone)]
+pub struct WindowArgs {
+    /// Start of the window (inclusive), ISO-8601 UTC: `2026-11-01` or `2026-11-01T12:00:00Z`.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the window (exclusive), ISO-8601 UTC.
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+impl WindowArgs {
+    /// The window in µs.
+    pub fn window(&self) -> Result<Window> {
+        let p = |s: &Option<String>, what: &str| -> Result<Option<i64>> {
+            s.as_deref()
+                .map(|v| parse_iso(v).ok_or_else(|| Error::Invalid(format!("--{what} {v:?} is not an ISO-8601 time"))))
+                .transpose()
+        };
+        Ok(Window { from: p(&self.from, "from")?, to: p(&self.to, "to")? })
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the demo workload (raw AWS-shaped files) and import it.
+    Demo {
+        #[command(flatten)]
+        ws: WorkspaceArg,
+        /// Random seed; the same seed gives the same workload.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of API requests to simulate.
+        #[arg(long, default_value_t = 20_000)]
+        requests: u64,
+        /// Keep the raw files under <workspace>/raw/demo.
+        #[arg(long)]
+        keep_raw: bool,
+        /// Only import; don't print the reports.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Import files printed by the AWS CLI (format detected from content).
+    Import {
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        ws: WorkspaceArg,
+        /// Log group for CloudWatch outputs that don't carry one (`/aws/lambda/NAME` names the function).
+        #[arg(long)]
+        log_group: Option<String>,
+        /// Print the per-file summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print or export a report.
+    Report {
+        /// Report name (`skylens report --list`).
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// List the reports.
+        #[arg(long)]
+        list: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// Histogram bin width in ms (cold-start-histogram).
+        #[arg(long, default_value_t = 100.0)]
+        bin_ms: f64,
+        #[command(flatten)]
+        ws: WorkspaceArg,
+    },
+    /// Run your own SQL over the frames (invocations, logs, spans, costs).
+    Query {
+        /// A file of SQL.
+        #[arg(required_unless_present = "sql", conflicts_with = "sql")]
+        file: Option<PathBuf>,
+        /// SQL text.
+        #[arg(long)]
+        sql: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+        #[command(flatten)]
+        window: WindowArgs,
+        #[command(flatten)]
+        ws: WorkspaceArg,
+    },
+}
+
+fn emit(df: &polars::prelude::DataFrame, out: &OutputArgs) -> Result<()> {
+    match &out.out {
+        Some(p) => {
+            let mut buf = Vec::new();
+            export::write(df, out.format, &mut buf)?;
+            crate::workspace::write_atomic(p, &buf)
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            export::write(df, out.format, &mut lock)?;
+            lock.flush().map_err(|e| Error::io("writing", "stdout", e))
+        }
+    }
+}
+
+/// Run a command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Demo { ws, seed, requests, keep_raw, quiet } => {
+            let dir = ws.dir()?;
+            let workspace = Workspace::open_or_create(&dir)?;
+            let started = std::time::Instant::now();
+            let opts = demo::DemoOptions { seed, requests, ..Default::default() };
+            let reports = crate::source::import_demo(&workspace, &opts, keep_raw)?;
+            let added = |f: &str| reports.iter().map(|r| r.added.get(f).copied().unwrap_or(0)).sum::<u64>();
+            eprintln!(
+                "demo workspace {}: {} files imported in {:.2}s: invocations {}, logs {}, spans {}, costs {}",
+                dir.display(),
+                reports.len(),
+                started.elapsed().as_secs_f64(),
+                added("invocations"),
+                added("logs"),
+                added("spans"),
+                added("costs"),
+            );
+            let skipped: u64 = reports.iter().flat_map(|r| r.skipped.values()).sum();
+            if skipped > 0 {
+                eprintln!("warning: {skipped} demo records were skipped; run `skylens import` on the raw files for details");
+            }
+            if !quiet {
+                let stdout = std::io::stdout();
+                let mut w = stdout.lock();
+                for name in ["latency", "cold-starts"] {
+                    let df = analysis::run_report(&workspace, name, Window::default(), &Params::default())?;
+                    writeln!(w, "\n{name}").map_err(|e| Error::io("writing", "stdout", e))?;
+                    export::write(&df, OutputFormat::Table, &mut w)?;
+                }
+                writeln!(w, "\nMore: skylens report --list --workspace {}", dir.display())
+                    .map_err(|e| Error::io("writing", "stdout", e))?;
+            }
+            Ok(0)
+        }
+        Command::Import { files: paths, ws, log_group, json } => {
+            let workspace = Workspace::open_or_create(ws.dir()?)?;
+            let reports = files::import_files(&workspace, &paths, &files::ImportOptions { log_group })?;
+            if json {
+                let text = serde_json::to_string_pretty(&reports).map_err(|e| Error::Invalid(e.to_string()))?;
+                println!("{text}");
+            } else {
+                for r in &reports {
+                    print_file_report(r);
+                }
+            }
+            let unreadable = reports.iter().filter(|r| r.nothing_read()).count();
+            if unreadable > 0 {
+                eprintln!("error: nothing could be read from {unreadable} of {} file(s)", reports.len());
+                return Ok(1);
+            }
+            Ok(0)
+        }
+        Command::Report { name, list, output, window, bin_ms, ws } => {
+            if list {
+                for r in analysis::REPORTS {
+                    println!("{:<22} {}", r.name, r.about);
+                }
+                return Ok(0);
+            }
+            let name = name.unwrap_or_default();
+            let workspace = Workspace::open(ws.dir()?)?;
+            if !(bin_ms.is_finite() && bin_ms > 0.0) {
+                return Err(Error::Invalid("--bin-ms must be a positive number".into()));
+            }
+            let df = analysis::run_report(&workspace, &name, window.window()?, &Params { bin_ms })?;
+            emit(&df, &output)?;
+            Ok(0)
+        }
+        Command::Query { file, sql, output, window, ws } => {
+            let workspace = Workspace::open(ws.dir()?)?;
+            let text = match (file, sql) {
+                (_, Some(s)) => s,
+                (Some(f), None) => std::fs::read_to_string(&f).map_err(|e| Error::io("reading", f, e))?,
+                (None, None) => return Err(Error::Invalid("give a SQL file or --sql".into())),
+            };
+            let df = analysis::run_sql(&workspace, &text, window.window()?)?;
+            emit(&df, &output)?;
+            Ok(0)
+        }
+    }
+}
+
+fn print_file_report(r: &files::FileReport) {
+    let name = r.path.display();
+    if let Some(e) = &r.error {
+        println!("{name}: unreadable: {e}");
+        return;
+    }
+    let env = if r.envelopes.is_empty() { String::new() } else { format!(" (in {})", r.envelopes.join("+")) };
+    println!("{name}: {}{env}, {} records", r.format.name(), r.records);
+    let added: Vec<String> = r
+        .added
+        .iter()
+        .map(|(k, v)| {
+            let parsed = r.parsed.get(k).copied().unwrap_or(0);
+            if parsed > *v { format!("{k} +{v} ({} already stored)", parsed - v) } else { format!("{k} +{v}") }
+        })
+        .collect();
+    println!("  added: {}", added.join(", "));
+    for (k, v) in &r.parsed {
+        if !r.added.contains_key(k) && *v > 0 {
+            println!("  read: {k} {v}");
+        }
+    }
+    if r.skipped.is_empty() {
+        println!("  skipped: 0");
+    } else {
+        let total: u64 = r.skipped.values().sum();
+        let parts: Vec<String> = r.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("  skipped: {total} ({})", parts.join(", "));
+    }
+    if r.nothing_read() {
+        println!("  nothing could be read from this file");
+    }
+}

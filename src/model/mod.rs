@@ -1,0 +1,326 @@
+//! Frame schemas and column names, defined once.
+//!
+//! Every frame Skylens stores has one schema here. Parsers fill the frames through the
+//! column builders in [`builders`]; the workspace, the SQL in `queries/` and the reports
+//! all refer to the column names through these constants.
+
+pub mod builders;
+pub mod facts;
+
+use polars::prelude::{DataType, Field, Schema, TimeUnit};
+
+/// Version of the on-disk schema. Bump it when a column is added, renamed or retyped.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Every timestamp column is stored as microseconds since the Unix epoch, UTC, no zone.
+pub const TIME_UNIT: TimeUnit = TimeUnit::Microseconds;
+
+/// The data type of every timestamp column.
+pub fn ts_dtype() -> DataType {
+    DataType::Datetime(TIME_UNIT, None)
+}
+
+/// The four frames every view of Skylens stands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frame {
+    /// One row per Lambda invocation, assembled from every line that carries its request ID.
+    Invocations,
+    /// One row per log line (platform, application and access log lines).
+    Logs,
+    /// One row per X-Ray segment, subsegment or inferred segment.
+    Spans,
+    /// One row per cost figure (period × group × metric).
+    Costs,
+}
+
+impl Frame {
+    /// All frames, in a stable order.
+    pub const ALL: [Frame; 4] = [Frame::Invocations, Frame::Logs, Frame::Spans, Frame::Costs];
+
+    /// The frame's name, as used in SQL and in the workspace directory names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Frame::Invocations => "invocations",
+            Frame::Logs => "logs",
+            Frame::Spans => "spans",
+            Frame::Costs => "costs",
+        }
+    }
+
+    /// The frame's schema.
+    pub fn schema(self) -> Schema {
+        let fields: Vec<(&str, DataType)> = match self {
+            Frame::Invocations => invocations::schema(),
+            Frame::Logs => logs::schema(),
+            Frame::Spans => spans::schema(),
+            Frame::Costs => costs::schema(),
+        };
+        Schema::from_iter(fields.into_iter().map(|(n, t)| Field::new(n.into(), t)))
+    }
+
+    /// The column that decides a row's date partition in the workspace.
+    pub fn time_column(self) -> &'static str {
+        match self {
+            Frame::Invocations => invocations::START,
+            Frame::Logs => logs::TS,
+            Frame::Spans => spans::START,
+            Frame::Costs => costs::PERIOD_START,
+        }
+    }
+
+    /// The columns that identify a row: importing a row whose key is already stored adds nothing.
+    pub fn key_columns(self) -> &'static [&'static str] {
+        match self {
+            Frame::Invocations => &[invocations::REQUEST_ID],
+            Frame::Logs => &[logs::EVENT_ID],
+            Frame::Spans => &[spans::TRACE_ID, spans::ID],
+            Frame::Costs => &[
+                costs::SOURCE,
+                costs::PERIOD_START,
+                costs::DIMENSION,
+                costs::KEY,
+                costs::DIMENSION2,
+                costs::KEY2,
+                costs::METRIC,
+            ],
+        }
+    }
+
+    /// Parse a frame name.
+    pub fn from_name(name: &str) -> Option<Frame> {
+        Frame::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// Columns of the `invocations` frame.
+pub mod invocations {
+    use super::{DataType, ts_dtype};
+    /// Function name (from the log group `/aws/lambda/NAME`, the ARN, or Powertools).
+    pub const FUNCTION: &str = "function";
+    /// Lambda request ID.
+    pub const REQUEST_ID: &str = "request_id";
+    /// X-Ray trace ID in `1-xxxxxxxx-…` form.
+    pub const TRACE_ID: &str = "trace_id";
+    /// Start of the invocation (START line, or REPORT time minus duration), UTC.
+    pub const START: &str = "start";
+    /// Duration reported by Lambda, milliseconds.
+    pub const DURATION_MS: &str = "duration_ms";
+    /// Billed duration, milliseconds.
+    pub const BILLED_MS: &str = "billed_ms";
+    /// Configured memory, MB.
+    pub const MEMORY_MB: &str = "memory_mb";
+    /// Peak memory used, MB.
+    pub const MAX_MEMORY_MB: &str = "max_memory_mb";
+    /// Init duration of a cold start, milliseconds; null when warm.
+    pub const INIT_MS: &str = "init_ms";
+    /// SnapStart restore duration, milliseconds; null when not restored.
+    pub const RESTORE_MS: &str = "restore_ms";
+    /// Whether this invocation paid a cold start (init or restore).
+    pub const COLD: &str = "cold";
+    /// `init`, `restore`, or null when warm.
+    pub const COLD_KIND: &str = "cold_kind";
+    /// `success`, `error` or `timeout`.
+    pub const STATUS: &str = "status";
+    /// Log group the invocation was logged to.
+    pub const LOG_GROUP: &str = "log_group";
+    /// AWS region, when known.
+    pub const REGION: &str = "region";
+    /// AWS account ID, when known.
+    pub const ACCOUNT: &str = "account";
+    /// Function version (`$LATEST`, a number).
+    pub const VERSION: &str = "version";
+
+    pub(super) fn schema() -> Vec<(&'static str, DataType)> {
+        vec![
+            (FUNCTION, DataType::String),
+            (REQUEST_ID, DataType::String),
+            (TRACE_ID, DataType::String),
+            (START, ts_dtype()),
+            (DURATION_MS, DataType::Float64),
+            (BILLED_MS, DataType::Float64),
+            (MEMORY_MB, DataType::Int64),
+            (MAX_MEMORY_MB, DataType::Int64),
+            (INIT_MS, DataType::Float64),
+            (RESTORE_MS, DataType::Float64),
+            (COLD, DataType::Boolean),
+            (COLD_KIND, DataType::String),
+            (STATUS, DataType::String),
+            (LOG_GROUP, DataType::String),
+            (REGION, DataType::String),
+            (ACCOUNT, DataType::String),
+            (VERSION, DataType::String),
+        ]
+    }
+}
+
+/// Columns of the `logs` frame.
+pub mod logs {
+    use super::{DataType, ts_dtype};
+    /// Identity of the line: the CloudWatch event ID, or a content hash when there is none.
+    pub const EVENT_ID: &str = "event_id";
+    /// Time of the line, UTC; null when the input carried no time.
+    pub const TS: &str = "ts";
+    /// CloudWatch log group.
+    pub const LOG_GROUP: &str = "log_group";
+    /// CloudWatch log stream.
+    pub const LOG_STREAM: &str = "log_stream";
+    /// Lambda or API Gateway request ID the line belongs to.
+    pub const REQUEST_ID: &str = "request_id";
+    /// X-Ray trace ID (`1-…`).
+    pub const TRACE_ID: &str = "trace_id";
+    /// Correlation ID from structured logs (`correlation_id` and its spellings).
+    pub const CORRELATION_ID: &str = "correlation_id";
+    /// Level as written (`INFO`, `ERROR`, …), upper-cased; null when none.
+    pub const LEVEL: &str = "level";
+    /// The message text.
+    pub const MESSAGE: &str = "message";
+    /// The emitting service: Powertools `service`, else the function name.
+    pub const SERVICE: &str = "service";
+    /// What kind of line this is: `platform`, `app`, `access`.
+    pub const KIND: &str = "kind";
+    /// The other keys of a JSON line, as a JSON object text.
+    pub const FIELDS: &str = "fields";
+
+    pub(super) fn schema() -> Vec<(&'static str, DataType)> {
+        vec![
+            (EVENT_ID, DataType::String),
+            (TS, ts_dtype()),
+            (LOG_GROUP, DataType::String),
+            (LOG_STREAM, DataType::String),
+            (REQUEST_ID, DataType::String),
+            (TRACE_ID, DataType::String),
+            (CORRELATION_ID, DataType::String),
+            (LEVEL, DataType::String),
+            (MESSAGE, DataType::String),
+            (SERVICE, DataType::String),
+            (KIND, DataType::String),
+            (FIELDS, DataType::String),
+        ]
+    }
+}
+
+/// Columns of the `spans` frame.
+pub mod spans {
+    use super::{DataType, ts_dtype};
+    /// X-Ray trace ID (`1-…`).
+    pub const TRACE_ID: &str = "trace_id";
+    /// Segment or subsegment ID.
+    pub const ID: &str = "id";
+    /// Parent segment or subsegment ID; null for a root segment.
+    pub const PARENT_ID: &str = "parent_id";
+    /// Segment ID of the document the span came from (itself for a segment).
+    pub const SEGMENT_ID: &str = "segment_id";
+    /// Name (service name for segments, operation or resource for subsegments).
+    pub const NAME: &str = "name";
+    /// Origin type, e.g. `AWS::Lambda::Function`; for subsegments, the origin of their segment.
+    pub const ORIGIN: &str = "origin";
+    /// `segment`, `subsegment` or `inferred`.
+    pub const KIND: &str = "kind";
+    /// Subsegment namespace: `aws`, `remote`, or null.
+    pub const NAMESPACE: &str = "namespace";
+    /// Start time, UTC.
+    pub const START: &str = "start";
+    /// End time, UTC; null while in progress.
+    pub const END: &str = "end";
+    /// End minus start, milliseconds.
+    pub const DURATION_MS: &str = "duration_ms";
+    /// HTTP response status.
+    pub const HTTP_STATUS: &str = "http_status";
+    /// HTTP method of the request.
+    pub const HTTP_METHOD: &str = "http_method";
+    /// HTTP URL of the request.
+    pub const HTTP_URL: &str = "http_url";
+    /// 4xx error flag.
+    pub const ERROR: &str = "error";
+    /// 5xx fault flag.
+    pub const FAULT: &str = "fault";
+    /// 429 throttle flag.
+    pub const THROTTLE: &str = "throttle";
+    /// Whether the segment was still in progress.
+    pub const IN_PROGRESS: &str = "in_progress";
+    /// AWS operation (`aws.operation`).
+    pub const AWS_OPERATION: &str = "aws_operation";
+    /// Resource: table name, queue URL, topic ARN, function ARN, remote host.
+    pub const RESOURCE: &str = "resource";
+    /// Lambda or AWS request ID (`aws.request_id`, `aws.api_gateway.request_id`).
+    pub const REQUEST_ID: &str = "request_id";
+    /// Annotations as a JSON object text.
+    pub const ANNOTATIONS: &str = "annotations";
+    /// First exception message of `cause`, when any.
+    pub const CAUSE: &str = "cause";
+
+    pub(super) fn schema() -> Vec<(&'static str, DataType)> {
+        vec![
+            (TRACE_ID, DataType::String),
+            (ID, DataType::String),
+            (PARENT_ID, DataType::String),
+            (SEGMENT_ID, DataType::String),
+            (NAME, DataType::String),
+            (ORIGIN, DataType::String),
+            (KIND, DataType::String),
+            (NAMESPACE, DataType::String),
+            (START, ts_dtype()),
+            (END, ts_dtype()),
+            (DURATION_MS, DataType::Float64),
+            (HTTP_STATUS, DataType::Int64),
+            (HTTP_METHOD, DataType::String),
+            (HTTP_URL, DataType::String),
+            (ERROR, DataType::Boolean),
+            (FAULT, DataType::Boolean),
+            (THROTTLE, DataType::Boolean),
+            (IN_PROGRESS, DataType::Boolean),
+            (AWS_OPERATION, DataType::String),
+            (RESOURCE, DataType::String),
+            (REQUEST_ID, DataType::String),
+            (ANNOTATIONS, DataType::String),
+            (CAUSE, DataType::String),
+        ]
+    }
+}
+
+/// Columns of the `costs` frame.
+pub mod costs {
+    use super::{DataType, ts_dtype};
+    /// Where the figure came from: `ce` (Cost Explorer) or `cur` (Cost and Usage Report).
+    pub const SOURCE: &str = "source";
+    /// Period start (inclusive), UTC midnight.
+    pub const PERIOD_START: &str = "period_start";
+    /// Period end (exclusive), UTC midnight.
+    pub const PERIOD_END: &str = "period_end";
+    /// First grouping: `SERVICE`, `TAG:team`, `LINKED_ACCOUNT`, … or `TOTAL` for the ungrouped total.
+    pub const DIMENSION: &str = "dimension";
+    /// Value of the first grouping; `(untagged)` for a `key$` tag group.
+    pub const KEY: &str = "key";
+    /// Second grouping when the query had two, else null.
+    pub const DIMENSION2: &str = "dimension2";
+    /// Value of the second grouping, else null.
+    pub const KEY2: &str = "key2";
+    /// Metric: `UnblendedCost`, `BlendedCost`, `UsageQuantity`, …
+    pub const METRIC: &str = "metric";
+    /// Amount.
+    pub const AMOUNT: &str = "amount";
+    /// Unit (`USD`, `N/A`, `Hrs`).
+    pub const UNIT: &str = "unit";
+    /// Whether Cost Explorer marked the period as estimated.
+    pub const ESTIMATED: &str = "estimated";
+
+    /// The key shown for a tag group with no value (`team$`): it is shown, never dropped.
+    pub const UNTAGGED: &str = "(untagged)";
+
+    pub(super) fn schema() -> Vec<(&'static str, DataType)> {
+        vec![
+            (SOURCE, DataType::String),
+            (PERIOD_START, ts_dtype()),
+            (PERIOD_END, ts_dtype()),
+            (DIMENSION, DataType::String),
+            (KEY, DataType::String),
+            (DIMENSION2, DataType::String),
+            (KEY2, DataType::String),
+            (METRIC, DataType::String),
+            (AMOUNT, DataType::Float64),
+            (UNIT, DataType::String),
+            (ESTIMATED, DataType::Boolean),
+        ]
+    }
+}

@@ -1,0 +1,347 @@
+//! Detect an input's format from its content, never from its file name.
+//!
+//! Envelopes are opened first: gzip (`1f 8b`), base64 text of gzip (`H4sI…`, as a Kinesis or
+//! Firehose record carries a subscription payload), and the Lambda subscription event
+//! `{"awslogs":{"data":"…"}}`. Then the first bytes decide: Parquet magic, binary, a JSON
+//! document (by its top-level keys), JSON Lines (by the keys of the first line), CUR CSV (by its
+//! header), or log text.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use base64::Engine;
+
+/// Formats Skylens reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// FilterLogEvents / GetLogEvents output: `{"events":[{timestamp, message, …}]}`.
+    CloudWatchEvents,
+    /// A decoded subscription-filter payload: `{"messageType", "logGroup", "logEvents"}`.
+    CloudWatchSubscription,
+    /// JSON Lines of CloudWatch events, one `{timestamp, message, …}` per line.
+    CloudWatchEventLines,
+    /// Log text: raw Lambda output, `aws logs tail`, `sam logs`, or a CloudWatch export.
+    LogText,
+    /// JSON Lines of log records: Lambda JSON format, Powertools, API Gateway access logs.
+    LogJsonLines,
+    /// A JSON array of log records, or one pretty-printed record.
+    LogJsonArray,
+    /// X-Ray BatchGetTraces output (`Traces`), or one trace (`Id` + `Segments`).
+    XrayTraces,
+    /// X-Ray segment documents: one, an array, or one per line.
+    XraySegments,
+    /// X-Ray daemon raw format: a `{"format":"json","version":1}` header line, then a segment.
+    XrayDaemonRaw,
+    /// X-Ray GetTraceSummaries output.
+    XrayTraceSummaries,
+    /// X-Ray GetServiceGraph output.
+    XrayServiceGraph,
+    /// Cost Explorer GetCostAndUsage output (one page, or pages one after another).
+    CostAndUsage,
+    /// Cost Explorer GetTags output.
+    CostTags,
+    /// CUR line items as CSV: legacy (`lineItem/UnblendedCost`) or CUR 2.0 (`line_item_unblended_cost`).
+    CurCsv,
+    /// CUR 2.0 line items as Parquet.
+    CurParquet,
+    /// Not a format Skylens reads.
+    Unknown,
+    /// Binary content that is not one of the formats above.
+    Binary,
+    /// Nothing but white space.
+    Empty,
+}
+
+impl Format {
+    /// The name printed to the user.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::CloudWatchEvents => "cloudwatch-events",
+            Format::CloudWatchSubscription => "cloudwatch-subscription",
+            Format::CloudWatchEventLines => "cloudwatch-event-lines",
+            Format::LogText => "log-text",
+            Format::LogJsonLines => "log-json-lines",
+            Format::LogJsonArray => "log-json",
+            Format::XrayTraces => "xray-traces",
+            Format::XraySegments => "xray-segments",
+            Format::XrayDaemonRaw => "xray-daemon-raw",
+            Format::XrayTraceSummaries => "xray-trace-summaries",
+            Format::XrayServiceGraph => "xray-service-graph",
+            Format::CostAndUsage => "ce-cost-and-usage",
+            Format::CostTags => "ce-tags",
+            Format::CurCsv => "cur-csv",
+            Format::CurParquet => "cur-parquet",
+            Format::Unknown => "unknown",
+            Format::Binary => "binary",
+            Format::Empty => "empty",
+        }
+    }
+}
+
+/// The result of detection: the format, the payload to parse (envelopes opened), and the
+/// envelopes that were opened, outermost first.
+pub struct Detected<'a> {
+    /// Detected format of `payload`.
+    pub format: Format,
+    /// The bytes to hand to the parser.
+    pub payload: Cow<'a, [u8]>,
+    /// Envelopes opened: `gzip`, `base64`, `awslogs`.
+    pub envelopes: Vec<&'static str>,
+}
+
+/// Largest payload an envelope may expand to (guards against gzip bombs).
+const MAX_EXPANDED: u64 = 4 << 30;
+
+/// Detect the format of `input`, opening envelopes.
+pub fn detect(input: &[u8]) -> Detected<'_> {
+    let mut envelopes = Vec::new();
+    let mut payload: Cow<'_, [u8]> = Cow::Borrowed(input);
+    for _ in 0..4 {
+        match open_envelope(&payload) {
+            Some((name, inner)) => {
+                envelopes.push(name);
+                payload = Cow::Owned(inner);
+            }
+            None => break,
+        }
+    }
+    let format = sniff(&payload);
+    Detected { format, payload, envelopes }
+}
+
+fn open_envelope(b: &[u8]) -> Option<(&'static str, Vec<u8>)> {
+    if b.len() >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+        let mut out = Vec::new();
+        let mut d = flate2::read::MultiGzDecoder::new(b).take(MAX_EXPANDED);
+        return d.read_to_end(&mut out).ok().map(|_| ("gzip", out));
+    }
+    let t = trim_ascii(b);
+    if t.starts_with(b"H4sI") && t.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'\n' | b'\r')) {
+        let clean: Vec<u8> = t.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        return base64::engine::general_purpose::STANDARD.decode(clean).ok().map(|v| ("base64", v));
+    }
+    if t.first() == Some(&b'{') && t.len() < (64 << 20) && memchr::memmem::find(&t[..t.len().min(64)], b"\"awslogs\"").is_some() {
+        #[derive(serde::Deserialize)]
+        struct Ev {
+            awslogs: Data,
+        }
+        #[derive(serde::Deserialize)]
+        struct Data {
+            data: String,
+        }
+        let ev: Ev = serde_json::from_slice(t).ok()?;
+        return Some(("awslogs", ev.awslogs.data.into_bytes()));
+    }
+    None
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+fn sniff(b: &[u8]) -> Format {
+    if b.starts_with(b"PAR1") {
+        return Format::CurParquet;
+    }
+    let head = &b[..b.len().min(8192)];
+    if head.contains(&0) {
+        return Format::Binary;
+    }
+    // Skip a UTF-8 byte-order mark.
+    let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+    let t = trim_ascii(b);
+    if t.is_empty() {
+        return Format::Empty;
+    }
+    match t[0] {
+        b'{' => sniff_object(t),
+        b'[' => sniff_array(t),
+        _ => sniff_text(t),
+    }
+}
+
+/// Classify a JSON object by its keys.
+fn by_keys(keys: &[String]) -> Option<Format> {
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("events") && !has("type") {
+        return Some(Format::CloudWatchEvents);
+    }
+    if has("logEvents") {
+        return Some(Format::CloudWatchSubscription);
+    }
+    if has("Traces") || (has("Id") && has("Segments")) {
+        return Some(Format::XrayTraces);
+    }
+    if has("TraceSummaries") {
+        return Some(Format::XrayTraceSummaries);
+    }
+    if has("Services") && (has("StartTime") || has("EndTime") || has("ContainsOldGroupVersions")) {
+        return Some(Format::XrayServiceGraph);
+    }
+    if has("ResultsByTime") {
+        return Some(Format::CostAndUsage);
+    }
+    if has("Tags") && (has("ReturnSize") || has("TotalSize")) {
+        return Some(Format::CostTags);
+    }
+    if has("format") && has("version") && keys.len() == 2 {
+        return Some(Format::XrayDaemonRaw);
+    }
+    if has("trace_id") && (has("start_time") || has("id")) && (has("name") || has("type")) {
+        return Some(Format::XraySegments);
+    }
+    None
+}
+
+fn sniff_object(t: &[u8]) -> Format {
+    // The first line may be a whole JSON value: JSON Lines (or a one-line document).
+    let first_end = memchr::memchr(b'\n', t).unwrap_or(t.len());
+    let first = trim_ascii(&t[..first_end]);
+    if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice::<serde_json::Value>(first) {
+        let keys: Vec<String> = m.keys().cloned().collect();
+        if let Some(f) = by_keys(&keys) {
+            return f;
+        }
+        if is_cloudwatch_event(&m) {
+            return Format::CloudWatchEventLines;
+        }
+        return Format::LogJsonLines;
+    }
+    // A pretty-printed document: read its top-level keys.
+    let keys = top_level_keys(t);
+    if let Some(f) = by_keys(&keys) {
+        return f;
+    }
+    if keys.iter().any(|k| k == "timestamp" || k == "time" || k == "message" || k == "level") {
+        return Format::LogJsonArray;
+    }
+    Format::Unknown
+}
+
+fn is_cloudwatch_event(m: &serde_json::Map<String, serde_json::Value>) -> bool {
+    m.get("message").is_some_and(|v| v.is_string())
+        && m.get("timestamp").is_some_and(|v| v.is_number())
+        && (m.contains_key("eventId") || m.contains_key("ingestionTime") || m.contains_key("logStreamName") || m.len() <= 3)
+}
+
+fn sniff_array(t: &[u8]) -> Format {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_slice::<serde_json::Value>(t) else {
+        // A truncated array: let the log-record parser count what it can't read.
+        return Format::LogJsonArray;
+    };
+    match items.first() {
+        Some(serde_json::Value::Object(m)) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            match by_keys(&keys) {
+                Some(Format::XraySegments) => Format::XraySegments,
+                Some(Format::CostAndUsage) => Format::CostAndUsage,
+                _ if is_cloudwatch_event(m) => Format::CloudWatchEventLines,
+                _ => Format::LogJsonArray,
+            }
+        }
+        _ => Format::LogJsonArray,
+    }
+}
+
+fn sniff_text(t: &[u8]) -> Format {
+    let first_end = memchr::memchr(b'\n', t).unwrap_or(t.len());
+    let first = &t[..first_end.min(1 << 16)];
+    let is_cur = memchr::memmem::find(first, b"lineItem/").is_some()
+        || memchr::memmem::find(first, b"line_item_").is_some()
+        || memchr::memmem::find(first, b"identity/LineItemId").is_some();
+    if is_cur && first.contains(&b',') {
+        return Format::CurCsv;
+    }
+    if std::str::from_utf8(&t[..t.len().min(4096)]).is_err() && std::str::from_utf8(&t[..t.len().min(4093)]).is_err() {
+        return Format::Binary;
+    }
+    Format::LogText
+}
+
+/// The keys of the top-level object of a JSON document, read without parsing the values.
+/// Stops after 64 keys; tolerates a truncated document.
+pub fn top_level_keys(t: &[u8]) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    let mut expect_key = false;
+    while i < t.len() && keys.len() < 64 {
+        match t[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < t.len() {
+                    match t[i] {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                if depth == 1 && expect_key {
+                    if let Some(k) = t.get(start..i.min(t.len())) {
+                        keys.push(String::from_utf8_lossy(k).into_owned());
+                    }
+                    expect_key = false;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expect_key = depth == 1 && t[i] == b'{';
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' if depth == 1 => expect_key = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_pretty_document() {
+        let doc = br#"{
+  "events": [ {"message": "a \" , \"x\": {", "timestamp": 1} ],
+  "searchedLogStreams": [],
+  "nextToken": "x"
+}"#;
+        assert_eq!(top_level_keys(doc), vec!["events", "searchedLogStreams", "nextToken"]);
+        assert_eq!(detect(doc).format, Format::CloudWatchEvents);
+    }
+
+    #[test]
+    fn text_and_empty_and_binary() {
+        assert_eq!(detect(b"START RequestId: x Version: $LATEST\n").format, Format::LogText);
+        assert_eq!(detect(b"  \n\n").format, Format::Empty);
+        assert_eq!(detect(b"\x00\x01\x02garbage").format, Format::Binary);
+        assert_eq!(detect(b"identity/LineItemId,lineItem/UnblendedCost\n1,2\n").format, Format::CurCsv);
+    }
+
+    #[test]
+    fn gzip_and_base64_envelopes() {
+        use std::io::Write;
+        let inner = br#"{"messageType":"DATA_MESSAGE","logGroup":"/aws/lambda/f","logStream":"s","logEvents":[]}"#;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(inner).unwrap();
+        let gz = gz.finish().unwrap();
+        let d = detect(&gz);
+        assert_eq!((d.format, d.envelopes.clone()), (Format::CloudWatchSubscription, vec!["gzip"]));
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&gz);
+        let d = detect(b64.as_bytes());
+        assert_eq!((d.format, d.envelopes.clone()), (Format::CloudWatchSubscription, vec!["base64", "gzip"]));
+        let ev = format!(r#"{{"awslogs":{{"data":"{b64}"}}}}"#);
+        let d = detect(ev.as_bytes());
+        assert_eq!((d.format, d.envelopes), (Format::CloudWatchSubscription, vec!["awslogs", "base64", "gzip"]));
+    }
+}

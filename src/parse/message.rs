@@ -1,0 +1,1654 @@
+//! One CloudWatch message → a `logs` row and invocation facts.
+//!
+//! A message is one of:
+//! - a Lambda platform line in text form (`START`, `REPORT`, …, see [`super::lambda`]);
+//! - a Lambda platform event in JSON form (`{"time","type":"platform.*","record"}`);
+//! - an application line in a runtime's text format: Python `[LEVEL]\t<ts>\t<reqid>\t<msg>`,
+//!   Node.js `<ts>\t<reqid>\t<LEVEL>\t<msg>`, Java/log4j `<ts> <reqid> LEVEL Class - msg` or
+//!   `<reqid> LEVEL …`, or plain text;
+//! - a JSON application record: Lambda JSON log format, Powertools (Python, TypeScript, Java,
+//!   .NET; keys in any casing), any JSON log line;
+//! - an API Gateway access log line in JSON (REST, HTTP API, WebSocket).
+//!
+//! Every message yields one `logs` row (or one counted skip). JSON is read with a map visitor
+//! that borrows strings from the input and writes the keys that have no column of their own
+//! straight into the compact `fields` text, without building a `serde_json::Value`.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Write as _;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::lambda::{self, PlatformLine};
+use super::{Batch, ParseContext, SkipReason, time};
+use crate::model::builders::{LogRow, content_event_id};
+use crate::model::facts::{FactKind, InvocationFact, Report, Status};
+
+/// `kind` of a Lambda platform line.
+pub const KIND_PLATFORM: &str = "platform";
+/// `kind` of an application line.
+pub const KIND_APP: &str = "app";
+/// `kind` of an API Gateway access log line.
+pub const KIND_ACCESS: &str = "access";
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventMeta<'a> {
+    /// CloudWatch event ID, when the container has one.
+    pub event_id: Option<&'a str>,
+    /// Event time, µs.
+    pub ts: Option<i64>,
+    /// Log group.
+    pub log_group: Option<&'a str>,
+    /// Log stream.
+    pub log_stream: Option<&'a str>,
+    /// Account that owns the log group (a subscription payload's `owner`), when known.
+    pub account: Option<&'a str>,
+}
+
+/// State kept across the messages of one input: event IDs seen (duplicates are skipped), and per
+/// log stream the request in progress and the request of the last REPORT (a standalone
+/// `XRAY TraceId:` line, a bare `Task timed out` or an `INIT_REPORT Phase: invoke` refer to them).
+#[derive(Default)]
+pub struct MessageState {
+    seen: HashSet<u64, BuildHasherDefault<IdHasher>>,
+    dup_next: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+    current: HashMap<String, String>,
+    last_report: HashMap<String, String>,
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn id_hash(s: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+impl MessageState {
+    /// Record a container event ID; `false` when it was already seen in this input.
+    pub fn claim_event_id(&mut self, id: &str) -> bool {
+        self.seen.insert(id_hash(id))
+    }
+
+    /// A content ID for a line without an event ID. Equal lines (same group, stream, time and
+    /// text) within one input get `…\0<n>` ordinals, so they stay distinct rows, and a re-import
+    /// of the same input gives the same IDs.
+    fn content_id(&mut self, group: Option<&str>, stream: Option<&str>, ts: Option<i64>, raw: &str) -> String {
+        let base = content_event_id(group, stream, ts, raw);
+        let bh = id_hash(&base);
+        if self.seen.insert(bh) {
+            return base;
+        }
+        let mut n = self.dup_next.get(&bh).copied().unwrap_or(1);
+        loop {
+            let id = content_event_id(group, stream, ts, &format!("{raw}\u{0}{n}"));
+            n += 1;
+            if self.seen.insert(id_hash(&id)) {
+                self.dup_next.insert(bh, n);
+                return id;
+            }
+        }
+    }
+
+    fn set(map: &mut HashMap<String, String>, stream: &str, rid: &str) {
+        match map.get_mut(stream) {
+            Some(v) => {
+                v.clear();
+                v.push_str(rid);
+            }
+            None => {
+                map.insert(stream.to_owned(), rid.to_owned());
+            }
+        }
+    }
+}
+
+/// Parse one message (one CloudWatch event) and push what it says into `out`, with no state
+/// shared with other messages.
+pub fn parse_message(message: &str, meta: &EventMeta<'_>, ctx: &ParseContext, out: &mut Batch) {
+    let mut st = MessageState::default();
+    parse_message_with(&mut st, message, meta, ctx, out);
+}
+
+/// Parse one message with the state of its input. A message starting with `{` that is not
+/// JSON is read as text. The caller counts the record in `out.records`.
+pub fn parse_message_with(st: &mut MessageState, message: &str, meta: &EventMeta<'_>, ctx: &ParseContext, out: &mut Batch) {
+    if let Some(id) = meta.event_id.filter(|s| !s.is_empty()) {
+        if !st.claim_event_id(id) {
+            out.skip(SkipReason::Duplicate);
+            return;
+        }
+    }
+    let text = normalize_newlines(message);
+    let t = text.trim_end();
+    let t = t.trim_start_matches([' ', '\t', '\n']);
+    if t.is_empty() || t == "..." || t == "\u{2026}" {
+        out.skip(SkipReason::Empty);
+        return;
+    }
+    let c = Ctx::new(meta, ctx);
+    if t.starts_with('{') {
+        if let Ok(RecOrOther::Rec(rec)) = parse_record_str(t) {
+            emit_record(st, rec, Some(t), &c, out);
+            return;
+        }
+    }
+    emit_text(st, t, &c, out);
+}
+
+/// One line of a JSON Lines file of log records. A line starting with `{` must be JSON
+/// (else it is counted as malformed); any other line is read as a text message.
+pub fn parse_json_line(st: &mut MessageState, line: &str, meta: &EventMeta<'_>, ctx: &ParseContext, out: &mut Batch) {
+    let t = line.trim();
+    if !t.starts_with('{') {
+        parse_message_with(st, line, meta, ctx, out);
+        return;
+    }
+    match parse_record_str(t) {
+        Ok(RecOrOther::Rec(rec)) => emit_record(st, rec, Some(t), &Ctx::new(meta, ctx), out),
+        Ok(RecOrOther::NotObject) => out.skip(SkipReason::BadValue),
+        Err(e) => out.skip(json_error_reason(&e)),
+    }
+}
+
+/// A log record already read from a JSON array or document (see [`RecOrOther`]).
+pub(crate) fn parse_record_value(st: &mut MessageState, rec: RecOrOther<'_>, meta: &EventMeta<'_>, ctx: &ParseContext, out: &mut Batch) {
+    match rec {
+        RecOrOther::Rec(rec) => emit_record(st, rec, None, &Ctx::new(meta, ctx), out),
+        RecOrOther::NotObject => out.skip(SkipReason::BadValue),
+    }
+}
+
+/// The skip reason for a JSON error.
+pub(crate) fn json_error_reason(e: &serde_json::Error) -> SkipReason {
+    if e.to_string().starts_with("invalid unicode code point") {
+        return SkipReason::InvalidUtf8;
+    }
+    match e.classify() {
+        serde_json::error::Category::Data => SkipReason::BadValue,
+        _ => SkipReason::MalformedJson,
+    }
+}
+
+fn parse_record_str(t: &str) -> Result<RecOrOther<'_>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(t);
+    let rec = RecOrOther::deserialize(&mut de)?;
+    de.end()?;
+    Ok(rec)
+}
+
+fn normalize_newlines(s: &str) -> Cow<'_, str> {
+    if !s.contains('\r') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context of one message
+
+struct Ctx<'a> {
+    event_id: Option<&'a str>,
+    ts: Option<i64>,
+    group: Option<&'a str>,
+    stream: Option<&'a str>,
+    region: Option<&'a str>,
+    account: Option<&'a str>,
+    /// Function name from the log group `/aws/lambda/NAME`.
+    function: Option<&'a str>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(meta: &EventMeta<'a>, ctx: &'a ParseContext) -> Self {
+        let group = meta.log_group.or(ctx.log_group.as_deref()).filter(|s| !s.is_empty());
+        Ctx {
+            event_id: meta.event_id.filter(|s| !s.is_empty()),
+            ts: meta.ts,
+            group,
+            stream: meta.log_stream.or(ctx.log_stream.as_deref()).filter(|s| !s.is_empty()),
+            region: ctx.region.as_deref(),
+            account: meta.account.or(ctx.account.as_deref()),
+            function: group.and_then(function_from_group),
+        }
+    }
+
+    fn stream_key(&self) -> &str {
+        self.stream.unwrap_or("")
+    }
+}
+
+/// `NAME` of a `/aws/lambda/NAME` log group.
+pub fn function_from_group(group: &str) -> Option<&str> {
+    group.strip_prefix("/aws/lambda/").map(|n| n.trim_end_matches('/')).filter(|n| !n.is_empty())
+}
+
+/// `(region, account, name)` of a Lambda function ARN `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+pub fn parse_function_arn(arn: &str) -> Option<(&str, &str, &str)> {
+    let mut p = arn.split(':');
+    let (arn_kw, _partition, service, region, account, kind, name) =
+        (p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?);
+    (arn_kw == "arn" && service == "lambda" && kind == "function" && !name.is_empty()).then_some((region, account, name))
+}
+
+/// Where facts of one message come from.
+struct FactSrc<'a> {
+    ts: Option<i64>,
+    function: Option<&'a str>,
+    group: Option<&'a str>,
+    stream: Option<&'a str>,
+    region: Option<&'a str>,
+    account: Option<&'a str>,
+}
+
+impl FactSrc<'_> {
+    fn fact(&self, request_id: &str, kind: FactKind) -> InvocationFact {
+        InvocationFact {
+            request_id: request_id.to_owned(),
+            ts: self.ts,
+            function: self.function.map(str::to_owned),
+            log_group: self.group.map(str::to_owned),
+            log_stream: self.stream.map(str::to_owned),
+            region: self.region.map(str::to_owned),
+            account: self.account.map(str::to_owned),
+            kind,
+        }
+    }
+}
+
+/// The columns of one row other than event ID, time, group and stream.
+#[derive(Default)]
+struct RowOut<'a> {
+    request_id: Option<&'a str>,
+    trace_id: Option<&'a str>,
+    correlation_id: Option<&'a str>,
+    level: Option<&'a str>,
+    message: Option<&'a str>,
+    service: Option<&'a str>,
+    kind: &'static str,
+    fields: Option<&'a str>,
+}
+
+fn push_row(st: &mut MessageState, out: &mut Batch, c: &Ctx<'_>, ts: Option<i64>, raw: &str, r: RowOut<'_>) {
+    let content;
+    let event_id = match c.event_id {
+        Some(id) => id,
+        None => {
+            content = st.content_id(c.group, c.stream, ts, raw);
+            content.as_str()
+        }
+    };
+    let level = r.level.map(upper);
+    out.logs.push(&LogRow {
+        event_id: Some(event_id),
+        ts,
+        log_group: c.group,
+        log_stream: c.stream,
+        request_id: r.request_id,
+        trace_id: r.trace_id,
+        correlation_id: r.correlation_id,
+        level: level.as_deref(),
+        message: r.message,
+        service: r.service,
+        kind: Some(r.kind),
+        fields: r.fields,
+    });
+}
+
+fn upper(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_lowercase()) { Cow::Owned(s.to_ascii_uppercase()) } else { Cow::Borrowed(s) }
+}
+
+fn is_error_level(level: &str) -> bool {
+    ["ERROR", "FATAL", "CRITICAL", "ERR", "CRIT", "ALERT", "EMERGENCY"].iter().any(|l| l.eq_ignore_ascii_case(level))
+}
+
+const LEVELS: [&str; 10] = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL", "UNDEFINED"];
+
+// ---------------------------------------------------------------------------------------------
+// Text messages
+
+fn emit_text(st: &mut MessageState, t: &str, c: &Ctx<'_>, out: &mut Batch) {
+    if let Some(pl) = lambda::parse_platform_line(t) {
+        emit_platform_text(st, pl, t, c, out);
+        return;
+    }
+    let app = parse_app_text(t);
+    let ts = c.ts.or(app.ts);
+    let level = app.level.map(upper);
+    push_row(
+        st,
+        out,
+        c,
+        ts,
+        t,
+        RowOut {
+            request_id: app.request_id,
+            level: level.as_deref(),
+            message: Some(app.body),
+            service: c.function,
+            kind: KIND_APP,
+            ..RowOut::default()
+        },
+    );
+    if let Some(rid) = app.request_id {
+        let src = FactSrc { ts, function: c.function, group: c.group, stream: c.stream, region: c.region, account: c.account };
+        out.facts.push(src.fact(rid, FactKind::Seen));
+        if level.as_deref().is_some_and(is_error_level) {
+            out.facts.push(src.fact(rid, FactKind::ErrorLine));
+        }
+    }
+}
+
+fn emit_platform_text(st: &mut MessageState, pl: PlatformLine<'_>, t: &str, c: &Ctx<'_>, out: &mut Batch) {
+    let stream = c.stream_key();
+    let ts = c.ts.or_else(|| lambda::words(t).next().filter(|w| lambda::looks_like_iso(w)).and_then(time::parse_iso));
+    let src = FactSrc { ts, function: c.function, group: c.group, stream: c.stream, region: c.region, account: c.account };
+    let mut facts: Vec<InvocationFact> = Vec::new();
+    let mut trace: Option<String> = None;
+    let rid: Option<String> = match &pl {
+        PlatformLine::Start { request_id, version } => {
+            MessageState::set(&mut st.current, stream, request_id);
+            facts.push(src.fact(request_id, FactKind::Start { version: version.map(str::to_owned) }));
+            Some((*request_id).to_owned())
+        }
+        PlatformLine::End { request_id } => {
+            facts.push(src.fact(request_id, FactKind::Seen));
+            Some((*request_id).to_owned())
+        }
+        PlatformLine::Report { request_id, report } => {
+            st.current.remove(stream);
+            MessageState::set(&mut st.last_report, stream, request_id);
+            trace = report.trace_id.clone();
+            facts.push(src.fact(request_id, FactKind::Report(report.clone())));
+            Some((*request_id).to_owned())
+        }
+        PlatformLine::XRay { trace_id } => {
+            trace = Some((*trace_id).to_owned());
+            let rid = st.last_report.get(stream).cloned();
+            if let Some(rid) = &rid {
+                facts.push(src.fact(rid, FactKind::TraceId((*trace_id).to_owned())));
+            }
+            rid
+        }
+        PlatformLine::Timeout { request_id, .. } => {
+            let rid = request_id
+                .map(str::to_owned)
+                .or_else(|| st.current.get(stream).cloned())
+                .or_else(|| st.last_report.get(stream).cloned());
+            if let Some(rid) = &rid {
+                facts.push(src.fact(rid, FactKind::Timeout));
+            }
+            rid
+        }
+        PlatformLine::InitReport { phase: Some(phase), status: Some(s), .. } if phase.eq_ignore_ascii_case("invoke") && *s != Status::Success => {
+            let rid = st.current.get(stream).cloned();
+            if let Some(rid) = &rid {
+                facts.push(src.fact(rid, FactKind::RuntimeDone(*s)));
+            }
+            rid
+        }
+        _ => None,
+    };
+    push_row(
+        st,
+        out,
+        c,
+        ts,
+        t,
+        RowOut {
+            request_id: rid.as_deref(),
+            trace_id: trace.as_deref(),
+            message: Some(t),
+            service: c.function,
+            kind: KIND_PLATFORM,
+            ..RowOut::default()
+        },
+    );
+    out.facts.extend(facts);
+}
+
+/// The parts of an application text line.
+struct AppText<'a> {
+    level: Option<&'a str>,
+    ts: Option<i64>,
+    request_id: Option<&'a str>,
+    body: &'a str,
+}
+
+/// The next token on the first line (separated by spaces or tabs) and the rest after it.
+fn next_tok(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim_start_matches([' ', '\t']);
+    if s.is_empty() {
+        return None;
+    }
+    let end = s.find([' ', '\t', '\n']).unwrap_or(s.len());
+    Some((&s[..end], &s[end..]))
+}
+
+fn looks_like_time(tok: &str) -> bool {
+    let b = tok.as_bytes();
+    b.len() >= 8 && b[0..2].iter().all(u8::is_ascii_digit) && b[2] == b':' && b[3..5].iter().all(u8::is_ascii_digit) && b[5] == b':'
+}
+
+/// Read the runtime prefixes of an application line: `[LEVEL]`, a timestamp (one token, or a
+/// date and a time), a request ID, a level word. The body is the rest when a request ID or a
+/// level was found, else the whole line.
+fn parse_app_text(t: &str) -> AppText<'_> {
+    let mut rest = t;
+    let mut level = None;
+    let mut ts = None;
+    let mut request_id = None;
+    if let Some(r) = t.strip_prefix('[') {
+        if let Some(end) = r.find(']') {
+            let lv = &r[..end];
+            if LEVELS.iter().any(|l| l.eq_ignore_ascii_case(lv)) {
+                level = Some(lv);
+                rest = &r[end + 1..];
+            }
+        }
+    }
+    if let Some((tok, after)) = next_tok(rest) {
+        if lambda::looks_like_iso(tok) {
+            if tok.len() == 10 {
+                if let Some((tok2, after2)) = next_tok(after) {
+                    if looks_like_time(tok2) {
+                        let start = tok.as_ptr() as usize - t.as_ptr() as usize;
+                        let end = tok2.as_ptr() as usize - t.as_ptr() as usize + tok2.len();
+                        if let Some(v) = t.get(start..end).and_then(time::parse_iso) {
+                            ts = Some(v);
+                            rest = after2;
+                        }
+                    }
+                }
+            } else if let Some(v) = time::parse_iso(tok) {
+                ts = Some(v);
+                rest = after;
+            }
+        }
+    }
+    if let Some((tok, after)) = next_tok(rest) {
+        if lambda::looks_like_request_id(tok) {
+            request_id = Some(tok.trim_start_matches('<').trim_end_matches('>'));
+            rest = after;
+        }
+    }
+    if let Some((tok, after)) = next_tok(rest) {
+        if LEVELS.contains(&tok) {
+            level = level.or(Some(tok));
+            rest = after;
+        }
+    }
+    let structured = request_id.is_some() || level.is_some();
+    let body = if structured { rest.trim_start_matches([' ', '\t']) } else { t };
+    AppText { level, ts, request_id, body }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON records
+
+fn emit_record(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c: &Ctx<'_>, out: &mut Batch) {
+    let is_platform = matches!(&rec.type_, Some(Val::Str(s)) if s.starts_with("platform."));
+    if is_platform {
+        emit_platform_json(st, rec, raw, c, out);
+        return;
+    }
+    let fields = rec.fields.finish();
+    let hash_text;
+    let raw = match raw {
+        Some(r) => r,
+        None => {
+            hash_text = format!(
+                "{}\u{0}{}\u{0}{}",
+                rec.level.as_ref().and_then(val_str).unwrap_or_default(),
+                rec.message.as_ref().and_then(val_str).unwrap_or_default(),
+                fields.as_deref().unwrap_or("")
+            );
+            hash_text.as_str()
+        }
+    };
+    let request_id = rec.request_id.as_ref().and_then(val_str).filter(|s| !s.is_empty() && s != "-");
+    let trace_src = rec.trace_id.as_ref().and_then(val_str);
+    let trace = trace_src.as_deref().and_then(lambda::normalize_trace_id);
+
+    let is_access = rec.level.is_none() && rec.message.is_none() && request_id.is_some() && rec.access_markers >= 2;
+    if is_access {
+        let ts = c.ts.or_else(|| {
+            rec.request_time_epoch
+                .as_ref()
+                .and_then(val_ts)
+                .or_else(|| rec.request_time.as_ref().and_then(val_str).and_then(|s| parse_clf_time(&s)))
+                .or_else(|| rec.ts.as_ref().and_then(val_ts))
+        });
+        // `GET /pets 200`, `GET / 200` (an HTTP API route key already names the method),
+        // `MESSAGE sendmessage 200` (WebSocket).
+        let part = |v: &Option<Val<'_>>| v.as_ref().and_then(val_str).filter(|s| !s.is_empty() && s != "-").map(Cow::into_owned);
+        let route = part(&rec.route).or_else(|| part(&rec.path));
+        let method = part(&rec.http_method).filter(|m| !route.as_deref().is_some_and(|r| r.starts_with(&format!("{m} "))));
+        let mut summary = String::new();
+        for s in [method, part(&rec.event_type), route, part(&rec.status)].into_iter().flatten() {
+            if !summary.is_empty() {
+                summary.push(' ');
+            }
+            summary.push_str(&s);
+        }
+        let service = rec.api_id.as_ref().and_then(val_str).filter(|s| !s.is_empty() && s != "-");
+        push_row(
+            st,
+            out,
+            c,
+            ts,
+            raw,
+            RowOut {
+                request_id: request_id.as_deref(),
+                trace_id: trace,
+                message: (!summary.is_empty()).then_some(summary.as_str()),
+                service: service.as_deref(),
+                kind: KIND_ACCESS,
+                fields: fields.as_deref(),
+                ..RowOut::default()
+            },
+        );
+        return;
+    }
+
+    let ts = c.ts.or_else(|| rec.ts.as_ref().and_then(val_ts));
+    let level = rec.level.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let message = rec.message.as_ref().and_then(val_str);
+    let correlation = rec.correlation_id.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let arn = rec.function_arn.as_ref().and_then(val_str);
+    let arn_parts = arn.as_deref().and_then(parse_function_arn);
+    let fn_name = rec.function_name.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let function = c.function.or(fn_name.as_deref()).or(arn_parts.map(|p| p.2));
+    let service = rec.service.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let service = service.as_deref().or(function);
+    push_row(
+        st,
+        out,
+        c,
+        ts,
+        raw,
+        RowOut {
+            request_id: request_id.as_deref(),
+            trace_id: trace,
+            correlation_id: correlation.as_deref(),
+            level: level.as_deref(),
+            message: message.as_deref(),
+            service,
+            kind: KIND_APP,
+            fields: fields.as_deref(),
+        },
+    );
+    if let Some(rid) = request_id.as_deref() {
+        let src = FactSrc {
+            ts,
+            function,
+            group: c.group,
+            stream: c.stream,
+            region: c.region.or(arn_parts.map(|p| p.0)),
+            account: c.account.or(arn_parts.map(|p| p.1)),
+        };
+        out.facts.push(src.fact(rid, FactKind::Seen));
+        if level.as_deref().is_some_and(is_error_level) {
+            out.facts.push(src.fact(rid, FactKind::ErrorLine));
+        }
+        if let Some(b) = rec.cold_start.as_ref().and_then(val_bool) {
+            out.facts.push(src.fact(rid, FactKind::ColdStartFlag(b)));
+        }
+        if let Some(t) = trace {
+            out.facts.push(src.fact(rid, FactKind::TraceId(t.to_owned())));
+        }
+    }
+}
+
+/// The `record` of a `platform.*` event (every type's keys; all optional).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct PlatformRecord<'a> {
+    #[serde(borrow)]
+    request_id: Option<CowStr<'a>>,
+    #[serde(borrow)]
+    function_arn: Option<CowStr<'a>>,
+    #[serde(borrow)]
+    function_name: Option<CowStr<'a>>,
+    #[serde(borrow)]
+    version: Option<CowStr<'a>>,
+    #[serde(borrow)]
+    status: Option<CowStr<'a>>,
+    #[serde(borrow)]
+    phase: Option<CowStr<'a>>,
+    #[serde(borrow)]
+    error_type: Option<CowStr<'a>>,
+    #[serde(borrow)]
+    tracing: Option<Tracing<'a>>,
+    metrics: Option<Metrics>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tracing<'a> {
+    #[serde(borrow)]
+    value: Option<CowStr<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Metrics {
+    #[serde(rename = "durationMs")]
+    duration_ms: Option<f64>,
+    #[serde(rename = "billedDurationMs")]
+    billed_duration_ms: Option<f64>,
+    #[serde(rename = "memorySizeMB")]
+    memory_size_mb: Option<f64>,
+    #[serde(rename = "maxMemoryUsedMB")]
+    max_memory_used_mb: Option<f64>,
+    #[serde(rename = "initDurationMs")]
+    init_duration_ms: Option<f64>,
+    #[serde(rename = "restoreDurationMs")]
+    restore_duration_ms: Option<f64>,
+    #[serde(rename = "billedRestoreDurationMs")]
+    billed_restore_duration_ms: Option<f64>,
+}
+
+fn emit_platform_json(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c: &Ctx<'_>, out: &mut Batch) {
+    let ty = rec.type_.as_ref().and_then(val_str).unwrap_or_default();
+    let ty: &str = &ty;
+    let fields = rec.fields.finish();
+    let parsed: PlatformRecord<'_>;
+    let mut fault_text: Option<&str> = None;
+    match &rec.record {
+        Some(Val::Json(s)) => match serde_json::from_str::<PlatformRecord<'_>>(s) {
+            Ok(r) => parsed = r,
+            Err(_) => {
+                out.skip(SkipReason::BadValue);
+                return;
+            }
+        },
+        Some(Val::Str(s)) => {
+            fault_text = Some(s);
+            parsed = PlatformRecord::default();
+        }
+        Some(Val::Null) | None => parsed = PlatformRecord::default(),
+        Some(_) => {
+            out.skip(SkipReason::BadValue);
+            return;
+        }
+    }
+    let hash_text;
+    let raw = match raw {
+        Some(r) => r,
+        None => {
+            hash_text = format!("{ty}\u{0}{}", fields.as_deref().unwrap_or(""));
+            hash_text.as_str()
+        }
+    };
+    let ts = c.ts.or_else(|| rec.ts.as_ref().and_then(val_ts));
+    let arn_parts = parsed.function_arn.as_ref().and_then(|a| parse_function_arn(&a.0));
+    let function = c.function.or(arn_parts.map(|p| p.2)).or(parsed.function_name.as_ref().map(|f| f.0.as_ref()));
+    let src = FactSrc {
+        ts,
+        function,
+        group: c.group,
+        stream: c.stream,
+        region: c.region.or(arn_parts.map(|p| p.0)),
+        account: c.account.or(arn_parts.map(|p| p.1)),
+    };
+    let stream = c.stream_key();
+    let trace = parsed.tracing.as_ref().and_then(|t| t.value.as_ref()).and_then(|v| lambda::normalize_trace_id(&v.0));
+    let status = parsed.status.as_ref().map(|s| Status::from_lambda(&s.0));
+    let mut rid: Option<Cow<'_, str>> = parsed.request_id.as_ref().map(|r| Cow::Borrowed(r.0.as_ref())).filter(|r| !r.is_empty());
+    let mut level = None;
+    let mut facts = Vec::new();
+    match ty {
+        "platform.start" => {
+            if let Some(r) = rid.as_deref() {
+                MessageState::set(&mut st.current, stream, r);
+                facts.push(src.fact(r, FactKind::Start { version: parsed.version.as_ref().map(|v| v.0.to_string()) }));
+                if let Some(t) = trace {
+                    facts.push(src.fact(r, FactKind::TraceId(t.to_owned())));
+                }
+            }
+        }
+        "platform.report" => {
+            if let Some(r) = rid.as_deref() {
+                st.current.remove(stream);
+                MessageState::set(&mut st.last_report, stream, r);
+                let m = parsed.metrics.as_ref();
+                let report = Report {
+                    duration_ms: m.and_then(|m| m.duration_ms),
+                    billed_ms: m.and_then(|m| m.billed_duration_ms),
+                    memory_mb: m.and_then(|m| m.memory_size_mb).map(|v| v.round() as i64),
+                    max_memory_mb: m.and_then(|m| m.max_memory_used_mb).map(|v| v.round() as i64),
+                    init_ms: m.and_then(|m| m.init_duration_ms),
+                    restore_ms: m.and_then(|m| m.restore_duration_ms),
+                    billed_restore_ms: m.and_then(|m| m.billed_restore_duration_ms),
+                    status: status.or(parsed.error_type.as_ref().map(|_| Status::Error)),
+                    trace_id: trace.map(str::to_owned),
+                };
+                facts.push(src.fact(r, FactKind::Report(report)));
+            }
+        }
+        "platform.runtimeDone" => {
+            if let (Some(r), Some(s)) = (rid.as_deref(), status) {
+                facts.push(src.fact(r, FactKind::RuntimeDone(s)));
+            }
+        }
+        "platform.fault" => {
+            level = Some("ERROR");
+            if rid.is_none() {
+                rid = fault_text.and_then(request_id_in_text).map(Cow::Borrowed);
+            }
+            if let Some(r) = rid.as_deref() {
+                facts.push(src.fact(r, FactKind::RuntimeDone(Status::Error)));
+            }
+        }
+        "platform.initReport" | "platform.initRuntimeDone" => {
+            let invoke = parsed.phase.as_ref().is_some_and(|p| p.0.eq_ignore_ascii_case("invoke"));
+            if let (true, Some(s)) = (invoke, status.filter(|s| *s != Status::Success)) {
+                if let Some(r) = st.current.get(stream).cloned() {
+                    facts.push(src.fact(&r, FactKind::RuntimeDone(s)));
+                    rid = Some(Cow::Owned(r));
+                }
+            }
+        }
+        _ => {
+            if let Some(r) = rid.as_deref() {
+                facts.push(src.fact(r, FactKind::Seen));
+            }
+        }
+    }
+    let message = fault_text.unwrap_or(ty);
+    push_row(
+        st,
+        out,
+        c,
+        ts,
+        raw,
+        RowOut {
+            request_id: rid.as_deref(),
+            trace_id: trace,
+            level,
+            message: Some(message),
+            service: function,
+            kind: KIND_PLATFORM,
+            fields: fields.as_deref(),
+            ..RowOut::default()
+        },
+    );
+    out.facts.extend(facts);
+}
+
+/// `<id>` in a text such as `RequestId: <id> Error: …`.
+fn request_id_in_text(s: &str) -> Option<&str> {
+    let i = s.find("RequestId:")?;
+    lambda::words(&s[i + "RequestId:".len()..]).next()
+}
+
+/// `10/Jun/2023:15:36:28 +0000` (API Gateway `$context.requestTime`) to µs.
+pub fn parse_clf_time(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_str(s.trim(), "%d/%b/%Y:%H:%M:%S %z").ok().map(|d| d.timestamp_micros())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lenient JSON values
+
+/// A string borrowed from the input when it has no escapes.
+pub(crate) struct CowStr<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Any JSON value: scalars as themselves (strings borrowed when possible), arrays and objects
+/// as compact JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Val<'a> {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Str(Cow<'a, str>),
+    Json(String),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Val<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Val<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Val::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Val::I64(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Val::U64(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Val::F64(v))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Val::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Val::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Val::Str(Cow::Owned(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Val::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Val::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                Val::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let mut buf = Vec::new();
+                Compact(&mut buf).visit_seq(seq)?;
+                Ok(Val::Json(into_string(buf)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let mut buf = Vec::new();
+                Compact(&mut buf).visit_map(map)?;
+                Ok(Val::Json(into_string(buf)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn into_string(buf: Vec<u8>) -> String {
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn val_str<'v>(v: &'v Val<'_>) -> Option<Cow<'v, str>> {
+    match v {
+        Val::Null => None,
+        Val::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Val::I64(n) => Some(Cow::Owned(n.to_string())),
+        Val::U64(n) => Some(Cow::Owned(n.to_string())),
+        Val::F64(n) => Some(Cow::Owned(n.to_string())),
+        Val::Str(s) => Some(Cow::Borrowed(s.as_ref())),
+        Val::Json(s) => Some(Cow::Borrowed(s.as_str())),
+    }
+}
+
+fn val_bool(v: &Val<'_>) -> Option<bool> {
+    match v {
+        Val::Bool(b) => Some(*b),
+        Val::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Val::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        Val::I64(n) => Some(*n != 0),
+        Val::U64(n) => Some(*n != 0),
+        _ => None,
+    }
+}
+
+fn val_ts(v: &Val<'_>) -> Option<i64> {
+    match v {
+        Val::I64(n) => time::from_epoch_guess(*n as f64),
+        Val::U64(n) => time::from_epoch_guess(*n as f64),
+        Val::F64(n) => time::from_epoch_guess(*n),
+        Val::Str(s) => {
+            let s = s.trim();
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                s.parse::<f64>().ok().and_then(time::from_epoch_guess)
+            } else {
+                time::parse_iso(s)
+            }
+        }
+        _ => None,
+    }
+}
+
+fn write_json_str(buf: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *buf, s);
+}
+
+fn write_val(buf: &mut Vec<u8>, v: &Val<'_>) {
+    match v {
+        Val::Null => buf.extend_from_slice(b"null"),
+        Val::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Val::I64(n) => {
+            let _ = write!(buf, "{n}");
+        }
+        Val::U64(n) => {
+            let _ = write!(buf, "{n}");
+        }
+        Val::F64(n) => {
+            let _ = serde_json::to_writer(&mut *buf, n);
+        }
+        Val::Str(s) => write_json_str(buf, s),
+        Val::Json(s) => buf.extend_from_slice(s.as_bytes()),
+    }
+}
+
+/// A seed that writes the value it reads as compact JSON.
+struct Compact<'b>(&'b mut Vec<u8>);
+
+impl<'de> DeserializeSeed<'de> for Compact<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Compact<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        write_val(self.0, &Val::Bool(v));
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        write_val(self.0, &Val::I64(v));
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        write_val(self.0, &Val::U64(v));
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        write_val(self.0, &Val::F64(v));
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        write_json_str(self.0, v);
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let buf = self.0;
+        buf.push(b'[');
+        let mut first = true;
+        loop {
+            let mark = buf.len();
+            if !first {
+                buf.push(b',');
+            }
+            match seq.next_element_seed(Compact(&mut *buf))? {
+                Some(()) => first = false,
+                None => {
+                    buf.truncate(mark);
+                    break;
+                }
+            }
+        }
+        buf.push(b']');
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let buf = self.0;
+        buf.push(b'{');
+        let mut first = true;
+        loop {
+            let mark = buf.len();
+            if !first {
+                buf.push(b',');
+            }
+            match map.next_key_seed(KeyWriter(&mut *buf))? {
+                Some(()) => {
+                    map.next_value_seed(Compact(&mut *buf))?;
+                    first = false;
+                }
+                None => {
+                    buf.truncate(mark);
+                    break;
+                }
+            }
+        }
+        buf.push(b'}');
+        Ok(())
+    }
+}
+
+/// Writes a map key and its `:`.
+struct KeyWriter<'b>(&'b mut Vec<u8>);
+
+impl<'de> DeserializeSeed<'de> for KeyWriter<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyWriter<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        write_json_str(self.0, v);
+        self.0.push(b':');
+        Ok(())
+    }
+}
+
+/// The compact JSON text of the keys of a record that have no column.
+#[derive(Default)]
+pub(crate) struct FieldsBuf {
+    buf: Vec<u8>,
+    n: u32,
+}
+
+impl FieldsBuf {
+    fn key(&mut self, k: &str) {
+        self.buf.push(if self.n == 0 { b'{' } else { b',' });
+        self.n += 1;
+        write_json_str(&mut self.buf, k);
+        self.buf.push(b':');
+    }
+
+    /// The text, `None` when no key was left.
+    fn finish(&self) -> Option<String> {
+        if self.n == 0 {
+            return None;
+        }
+        let mut b = Vec::with_capacity(self.buf.len() + 1);
+        b.extend_from_slice(&self.buf);
+        b.push(b'}');
+        Some(into_string(b))
+    }
+}
+
+/// What a top-level key of a JSON record means. Keys are compared lower-cased with `_`, `-`,
+/// `@`, `.` and spaces removed, so `cold_start`, `ColdStart` and `coldStart` are one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Ts,
+    Level,
+    Message,
+    RequestId,
+    TraceId,
+    CorrelationId,
+    Service,
+    Type,
+    Record,
+    ColdStart,
+    FunctionName,
+    FunctionArn,
+    HttpMethod,
+    Route,
+    Path,
+    Status,
+    RequestTime,
+    RequestTimeEpoch,
+    EventType,
+    ApiId,
+    AccessMarker,
+    Other,
+}
+
+impl Key {
+    fn classify(k: &str) -> Key {
+        let mut buf = [0u8; 40];
+        let mut n = 0;
+        for b in k.bytes() {
+            if matches!(b, b'_' | b'-' | b'@' | b'.' | b' ') {
+                continue;
+            }
+            if n == buf.len() {
+                return Key::Other;
+            }
+            buf[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        match &buf[..n] {
+            b"timestamp" | b"time" => Key::Ts,
+            b"level" | b"loglevel" | b"levelname" | b"severity" => Key::Level,
+            b"message" | b"msg" => Key::Message,
+            b"requestid" | b"awsrequestid" | b"functionrequestid" | b"lambdarequestid" => Key::RequestId,
+            b"xraytraceid" | b"traceid" | b"xamzntraceid" => Key::TraceId,
+            b"correlationid" => Key::CorrelationId,
+            b"service" => Key::Service,
+            b"type" => Key::Type,
+            b"record" => Key::Record,
+            b"coldstart" => Key::ColdStart,
+            b"functionname" => Key::FunctionName,
+            b"functionarn" => Key::FunctionArn,
+            b"httpmethod" => Key::HttpMethod,
+            b"routekey" | b"resourcepath" => Key::Route,
+            b"path" => Key::Path,
+            b"status" => Key::Status,
+            b"requesttime" => Key::RequestTime,
+            b"requesttimeepoch" => Key::RequestTimeEpoch,
+            b"eventtype" => Key::EventType,
+            b"apiid" => Key::ApiId,
+            b"ip" | b"sourceip" | b"protocol" | b"responselength" | b"extendedrequestid" | b"integrationlatency"
+            | b"responselatency" | b"connectionid" | b"domainname" | b"stage" | b"integrationstatus"
+            | b"integrationerror" | b"integrationrequestid" | b"caller" | b"user" | b"useragent" | b"messageid" => {
+                Key::AccessMarker
+            }
+            _ => Key::Other,
+        }
+    }
+
+    /// Keys stored in a column of their own (not repeated in `fields`).
+    fn is_column(self) -> bool {
+        matches!(self, Key::Ts | Key::Level | Key::Message | Key::RequestId | Key::TraceId | Key::CorrelationId | Key::Service)
+    }
+
+    fn is_access(self) -> bool {
+        matches!(
+            self,
+            Key::HttpMethod
+                | Key::Route
+                | Key::Path
+                | Key::Status
+                | Key::RequestTime
+                | Key::RequestTimeEpoch
+                | Key::EventType
+                | Key::ApiId
+                | Key::AccessMarker
+        )
+    }
+}
+
+/// One JSON log record: the values of the keys Skylens reads, and the rest as compact JSON.
+#[derive(Default)]
+pub(crate) struct Rec<'a> {
+    ts: Option<Val<'a>>,
+    level: Option<Val<'a>>,
+    message: Option<Val<'a>>,
+    request_id: Option<Val<'a>>,
+    trace_id: Option<Val<'a>>,
+    correlation_id: Option<Val<'a>>,
+    service: Option<Val<'a>>,
+    type_: Option<Val<'a>>,
+    record: Option<Val<'a>>,
+    cold_start: Option<Val<'a>>,
+    function_name: Option<Val<'a>>,
+    function_arn: Option<Val<'a>>,
+    http_method: Option<Val<'a>>,
+    route: Option<Val<'a>>,
+    path: Option<Val<'a>>,
+    status: Option<Val<'a>>,
+    request_time: Option<Val<'a>>,
+    request_time_epoch: Option<Val<'a>>,
+    event_type: Option<Val<'a>>,
+    api_id: Option<Val<'a>>,
+    access_markers: u32,
+    fields: FieldsBuf,
+}
+
+impl<'a> Rec<'a> {
+    fn slot(&mut self, k: Key) -> Option<&mut Option<Val<'a>>> {
+        Some(match k {
+            Key::Ts => &mut self.ts,
+            Key::Level => &mut self.level,
+            Key::Message => &mut self.message,
+            Key::RequestId => &mut self.request_id,
+            Key::TraceId => &mut self.trace_id,
+            Key::CorrelationId => &mut self.correlation_id,
+            Key::Service => &mut self.service,
+            Key::Type => &mut self.type_,
+            Key::Record => &mut self.record,
+            Key::ColdStart => &mut self.cold_start,
+            Key::FunctionName => &mut self.function_name,
+            Key::FunctionArn => &mut self.function_arn,
+            Key::HttpMethod => &mut self.http_method,
+            Key::Route => &mut self.route,
+            Key::Path => &mut self.path,
+            Key::Status => &mut self.status,
+            Key::RequestTime => &mut self.request_time,
+            Key::RequestTimeEpoch => &mut self.request_time_epoch,
+            Key::EventType => &mut self.event_type,
+            Key::ApiId => &mut self.api_id,
+            Key::AccessMarker | Key::Other => return None,
+        })
+    }
+}
+
+/// A JSON log record, or a JSON value that is not an object (counted as a bad value).
+pub(crate) enum RecOrOther<'a> {
+    Rec(Rec<'a>),
+    NotObject,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RecOrOther<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RecOrOther<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON log record")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut rec = Rec::default();
+                while let Some(key) = map.next_key::<CowStr<'de>>()? {
+                    let k = Key::classify(&key.0);
+                    if k.is_access() {
+                        rec.access_markers += 1;
+                    }
+                    let free = rec.slot(k).is_some_and(|s| s.is_none());
+                    if free {
+                        let v: Val<'de> = map.next_value()?;
+                        if !k.is_column() {
+                            rec.fields.key(&key.0);
+                            write_val(&mut rec.fields.buf, &v);
+                        }
+                        if let Some(s) = rec.slot(k) {
+                            *s = Some(v);
+                        }
+                    } else {
+                        rec.fields.key(&key.0);
+                        map.next_value_seed(Compact(&mut rec.fields.buf))?;
+                    }
+                }
+                Ok(RecOrOther::Rec(rec))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(RecOrOther::NotObject)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(RecOrOther::NotObject)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(RecOrOther::NotObject)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(RecOrOther::NotObject)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(RecOrOther::NotObject)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(RecOrOther::NotObject)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RecOrOther::NotObject)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{DataFrame, DataType};
+
+    const RID: &str = "c793869b-ee49-115b-a5b6-4fd21e8dedac";
+
+    fn meta<'a>(group: &'a str, stream: &'a str, ts: Option<i64>) -> EventMeta<'a> {
+        EventMeta { event_id: None, ts, log_group: Some(group), log_stream: Some(stream), account: None }
+    }
+
+    /// Run messages through one state, as one input.
+    fn run(msgs: &[&str]) -> Batch {
+        let mut out = Batch::default();
+        let mut st = MessageState::default();
+        let ctx = ParseContext::default();
+        for m in msgs {
+            parse_message_with(&mut st, m, &meta("/aws/lambda/my-fn", "s1", None), &ctx, &mut out);
+        }
+        out
+    }
+
+    fn logs(out: Batch) -> DataFrame {
+        out.logs.finish().unwrap()
+    }
+
+    fn col(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+        df.column(name).unwrap().str().unwrap().into_iter().map(|v| v.map(str::to_owned)).collect()
+    }
+
+    fn one(df: &DataFrame, name: &str) -> Option<String> {
+        assert_eq!(df.height(), 1, "{df}");
+        col(df, name).remove(0)
+    }
+
+    fn ts_col(df: &DataFrame) -> Vec<Option<i64>> {
+        df.column("ts").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().into_iter().collect()
+    }
+
+    fn kinds(out: &Batch) -> Vec<&FactKind> {
+        out.facts.iter().map(|f| &f.kind).collect()
+    }
+
+    #[test]
+    fn python_text_line() {
+        let out = run(&[&format!("[ERROR]\t2020-02-14T18:19:39.441Z\t{RID}\tsomething broke\n")]);
+        assert_eq!(kinds(&out), vec![&FactKind::Seen, &FactKind::ErrorLine]);
+        assert_eq!(out.facts[0].function.as_deref(), Some("my-fn"));
+        assert_eq!(out.facts[0].log_stream.as_deref(), Some("s1"));
+        assert_eq!(out.facts[0].ts, time::parse_iso("2020-02-14T18:19:39.441Z"));
+        let df = logs(out);
+        assert_eq!(one(&df, "level").as_deref(), Some("ERROR"));
+        assert_eq!(one(&df, "message").as_deref(), Some("something broke"));
+        assert_eq!(one(&df, "request_id").as_deref(), Some(RID));
+        assert_eq!(one(&df, "kind").as_deref(), Some("app"));
+        assert_eq!(one(&df, "service").as_deref(), Some("my-fn"));
+        assert_eq!(one(&df, "fields"), None);
+        assert!(one(&df, "event_id").unwrap().starts_with("h:"));
+    }
+
+    #[test]
+    fn node_text_line_with_cr_newlines() {
+        let out = run(&[&format!("2019-06-05T19:30:03.173Z\t{RID}\tINFO\tEVENT\r{{\r  \"key\": \"value\"\r}}\n")]);
+        assert_eq!(kinds(&out), vec![&FactKind::Seen]);
+        let df = logs(out);
+        assert_eq!(one(&df, "level").as_deref(), Some("INFO"));
+        assert_eq!(one(&df, "message").as_deref(), Some("EVENT\n{\n  \"key\": \"value\"\n}"));
+        assert_eq!(ts_col(&df), vec![time::parse_iso("2019-06-05T19:30:03.173Z")]);
+    }
+
+    #[test]
+    fn log4j_lines() {
+        let out = run(&[
+            &format!("{RID} DEBUG AbstractFlow:214 - hello"),
+            &format!("2023-07-05 10:16:34 <{RID}> ERROR App - failed"),
+            &format!("2023-07-05T10:16:34.565Z {RID} FATAL App - dead"),
+        ]);
+        let df = logs(out);
+        assert_eq!(col(&df, "level"), vec![Some("DEBUG".into()), Some("ERROR".into()), Some("FATAL".into())]);
+        assert_eq!(col(&df, "message"), vec![Some("AbstractFlow:214 - hello".into()), Some("App - failed".into()), Some("App - dead".into())]);
+        assert_eq!(col(&df, "request_id"), vec![Some(RID.into()); 3]);
+        let ts = ts_col(&df);
+        assert_eq!(ts[0], None);
+        assert_eq!(ts[1], time::parse_iso("2023-07-05T10:16:34Z"));
+    }
+
+    #[test]
+    fn plain_text_line() {
+        let out = run(&["## ENVIRONMENT VARIABLES"]);
+        assert!(out.facts.is_empty());
+        let df = logs(out);
+        assert_eq!(one(&df, "message").as_deref(), Some("## ENVIRONMENT VARIABLES"));
+        assert_eq!(one(&df, "level"), None);
+        assert_eq!(one(&df, "request_id"), None);
+    }
+
+    #[test]
+    fn platform_text_sequence_with_xray_line_and_bare_timeout() {
+        let out = run(&[
+            &format!("START RequestId: {RID} Version: 3"),
+            "Task timed out after 3.00 seconds",
+            &format!("END RequestId: {RID}"),
+            &format!("REPORT RequestId: {RID}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t"),
+            "XRAY TraceId: 1-5e7d7595-212fxmpl9ee07c4884191322\tSegmentId: 42ffxmpl0645f474\tSampled: true",
+        ]);
+        assert!(out.facts.iter().all(|f| f.request_id == RID));
+        let k = kinds(&out);
+        assert_eq!(k[0], &FactKind::Start { version: Some("3".into()) });
+        assert_eq!(k[1], &FactKind::Timeout);
+        assert_eq!(k[2], &FactKind::Seen);
+        assert!(matches!(k[3], FactKind::Report(r) if r.duration_ms == Some(3000.0) && r.memory_mb == Some(128)));
+        assert_eq!(k[4], &FactKind::TraceId("1-5e7d7595-212fxmpl9ee07c4884191322".into()));
+        let df = logs(out);
+        assert_eq!(col(&df, "kind"), vec![Some("platform".into()); 5]);
+        assert_eq!(col(&df, "request_id"), vec![Some(RID.into()); 5]);
+        assert_eq!(col(&df, "trace_id")[4].as_deref(), Some("1-5e7d7595-212fxmpl9ee07c4884191322"));
+    }
+
+    #[test]
+    fn init_report_invoke_phase_marks_running_request_failed() {
+        let out = run(&[
+            &format!("START RequestId: {RID} Version: $LATEST"),
+            "INIT_REPORT Init Duration: 3000.15 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError",
+        ]);
+        assert_eq!(out.facts[1].kind, FactKind::RuntimeDone(Status::Error));
+        assert_eq!(out.facts[1].request_id, RID);
+        // Phase init: no fact at all (cold start comes from the REPORT).
+        let out = run(&["INIT_REPORT Init Duration: 200.00 ms\tPhase: init\tStatus: success"]);
+        assert!(out.facts.is_empty());
+        assert_eq!(out.logs.len(), 1);
+    }
+
+    #[test]
+    fn lambda_json_application_lines() {
+        let out = run(&[
+            r#"{"timestamp":"2023-11-17T09:03:43.466Z","level":"ERROR","requestId":"79b4f56e-95b1-4643-9700-2807f4e68189","message":{"errorType":"Error","errorMessage":"boom"}}"#,
+            r#"{"timestamp":"2025-05-06T11:05:19.955Z","message":"INFO: invoked","level":"UNDEFINED","AWSRequestId":"aab10ce8-caba-481f-8524-11073604c9ba"}"#,
+            r#"{"timestamp":"2023-11-17T09:03:43.466Z","level":"info","message":"no request","logger":"root"}"#,
+        ]);
+        assert_eq!(out.facts.len(), 3);
+        assert_eq!((out.facts[0].request_id.as_str(), &out.facts[0].kind), ("79b4f56e-95b1-4643-9700-2807f4e68189", &FactKind::Seen));
+        assert_eq!(out.facts[1].kind, FactKind::ErrorLine);
+        assert_eq!(out.facts[2].request_id, "aab10ce8-caba-481f-8524-11073604c9ba");
+        let df = logs(out);
+        assert_eq!(col(&df, "message")[0].as_deref(), Some(r#"{"errorType":"Error","errorMessage":"boom"}"#));
+        assert_eq!(col(&df, "level"), vec![Some("ERROR".into()), Some("UNDEFINED".into()), Some("INFO".into())]);
+        assert_eq!(col(&df, "fields"), vec![None, None, Some(r#"{"logger":"root"}"#.into())]);
+        assert_eq!(col(&df, "kind"), vec![Some("app".into()); 3]);
+        assert_eq!(ts_col(&df)[2], time::parse_iso("2023-11-17T09:03:43.466Z"));
+    }
+
+    #[test]
+    fn powertools_in_every_casing() {
+        let ctx = ParseContext::default();
+        let mut out = Batch::default();
+        let mut st = MessageState::default();
+        let lines = [
+            // Python: snake_case, memory size as a string, Root= trace form.
+            r#"{"level":"INFO","location":"h:1","message":"hi","timestamp":"2025-05-05 04:01:36,154+0000","service":"svc","cold_start":true,"function_name":"fn-a","function_memory_size":"128","function_arn":"arn:aws:lambda:ap-south-1:111122223333:function:fn-a","function_request_id":"229394ef-0dd2-4753-a668-5186d8c14ad1","correlation_id":"corr-1","xray_trace_id":"Root=1-68183820-1a7106da2a0a87650e15c2d9;Parent=abc;Sampled=1"}"#,
+            // .NET: PascalCase.
+            r#"{"ColdStart":false,"XrayTraceId":"1-61b7add4-66532bb81441e1b060389429","FunctionName":"fn-b","FunctionVersion":"$LATEST","FunctionMemorySize":256,"FunctionArn":"arn:aws:lambda:eu-west-1:012345678912:function:fn-b","FunctionRequestId":"1a2b3c4d-1111-2222-3333-444455556666","Timestamp":"2021-12-13T20:32:22.5774262Z","Level":"Information","Service":"payment","Name":"AWS.Lambda.Powertools.Logging.Logger","Message":"Collecting payment"}"#,
+            // Java v1: camelCase.
+            r#"{"instant":{"epochSecond":1616470940},"level":"ERROR","message":"oops","coldStart":"true","functionName":"fn-c","functionRequestId":"9e1bd6f2-d2a7-4a5a-aa4f-bb3c5cda7cd9","service":"orders","samplingRate":"0.0"}"#,
+        ];
+        for l in lines {
+            parse_message_with(&mut st, l, &EventMeta::default(), &ctx, &mut out);
+        }
+        let f = &out.facts;
+        // Python: Seen, ColdStartFlag(true), TraceId.
+        assert_eq!(f[0].kind, FactKind::Seen);
+        assert_eq!(f[0].function.as_deref(), Some("fn-a"));
+        assert_eq!((f[0].region.as_deref(), f[0].account.as_deref()), (Some("ap-south-1"), Some("111122223333")));
+        assert_eq!(f[1].kind, FactKind::ColdStartFlag(true));
+        assert_eq!(f[2].kind, FactKind::TraceId("1-68183820-1a7106da2a0a87650e15c2d9".into()));
+        // .NET
+        assert_eq!(f[3].request_id, "1a2b3c4d-1111-2222-3333-444455556666");
+        assert_eq!(f[4].kind, FactKind::ColdStartFlag(false));
+        assert_eq!(f[5].kind, FactKind::TraceId("1-61b7add4-66532bb81441e1b060389429".into()));
+        // Java: ErrorLine, ColdStartFlag from a string.
+        assert_eq!(f[6].request_id, "9e1bd6f2-d2a7-4a5a-aa4f-bb3c5cda7cd9");
+        assert_eq!(f[7].kind, FactKind::ErrorLine);
+        assert_eq!(f[8].kind, FactKind::ColdStartFlag(true));
+        assert_eq!(f.len(), 9);
+        let df = logs(out);
+        assert_eq!(col(&df, "service"), vec![Some("svc".into()), Some("payment".into()), Some("orders".into())]);
+        assert_eq!(col(&df, "correlation_id")[0].as_deref(), Some("corr-1"));
+        assert_eq!(col(&df, "trace_id")[0].as_deref(), Some("1-68183820-1a7106da2a0a87650e15c2d9"));
+        assert_eq!(col(&df, "level"), vec![Some("INFO".into()), Some("INFORMATION".into()), Some("ERROR".into())]);
+        assert_eq!(
+            col(&df, "fields")[0].as_deref(),
+            Some(r#"{"location":"h:1","cold_start":true,"function_name":"fn-a","function_memory_size":"128","function_arn":"arn:aws:lambda:ap-south-1:111122223333:function:fn-a"}"#)
+        );
+        assert_eq!(
+            col(&df, "fields")[2].as_deref(),
+            Some(r#"{"instant":{"epochSecond":1616470940},"coldStart":"true","functionName":"fn-c","samplingRate":"0.0"}"#)
+        );
+        assert_eq!(ts_col(&df)[0], time::parse_iso("2025-05-05T04:01:36.154Z"));
+    }
+
+    #[test]
+    fn platform_json_events() {
+        let out = run(&[
+            r#"{"time":"2025-05-05T04:01:29.886Z","type":"platform.start","record":{"requestId":"01ad0e05-391e-4507-9233-ae7ad823dbc1","functionArn":"arn:aws:lambda:ap-south-1:111122223333:function:fn","version":"$LATEST","tracing":{"spanId":"4a16","type":"X-Amzn-Trace-Id","value":"Root=1-68183818-4eab0e4002398a2f375bd11a;Parent=03c3;Sampled=1"}}}"#,
+            r#"{"time":"2025-05-05T04:01:29.900Z","type":"platform.runtimeDone","record":{"requestId":"01ad0e05-391e-4507-9233-ae7ad823dbc1","status":"timeout"}}"#,
+            r#"{"time":"2025-05-05T04:01:29.912Z","type":"platform.report","record":{"requestId":"01ad0e05-391e-4507-9233-ae7ad823dbc1","metrics":{"durationMs":26.843,"billedDurationMs":27,"memorySizeMB":128,"maxMemoryUsedMB":77,"initDurationMs":772.443,"restoreDurationMs":10.5,"billedRestoreDurationMs":11},"status":"timeout"}}"#,
+            r#"{"time":"2025-05-05T04:01:30.000Z","type":"platform.fault","record":"RequestId: 11111111-2222-3333-4444-555555555555 Error: Runtime exited with error: signal: killed\nRuntime.ExitError"}"#,
+            r#"{"time":"2025-05-06T11:05:19.899Z","type":"platform.extension","record":{"name":"agent","state":"Ready","events":["INVOKE","SHUTDOWN"]}}"#,
+        ]);
+        let f = &out.facts;
+        assert_eq!(f[0].kind, FactKind::Start { version: Some("$LATEST".into()) });
+        assert_eq!(f[0].function.as_deref(), Some("my-fn"), "log group wins");
+        assert_eq!((f[0].region.as_deref(), f[0].account.as_deref()), (Some("ap-south-1"), Some("111122223333")));
+        assert_eq!(f[1].kind, FactKind::TraceId("1-68183818-4eab0e4002398a2f375bd11a".into()));
+        assert_eq!(f[2].kind, FactKind::RuntimeDone(Status::Timeout));
+        let FactKind::Report(r) = &f[3].kind else { panic!("{:?}", f[3]) };
+        assert_eq!(
+            (r.duration_ms, r.billed_ms, r.memory_mb, r.max_memory_mb, r.init_ms, r.restore_ms, r.billed_restore_ms, r.status),
+            (Some(26.843), Some(27.0), Some(128), Some(77), Some(772.443), Some(10.5), Some(11.0), Some(Status::Timeout))
+        );
+        assert_eq!(f[4].request_id, "11111111-2222-3333-4444-555555555555");
+        assert_eq!(f[4].kind, FactKind::RuntimeDone(Status::Error));
+        assert_eq!(f.len(), 5);
+        let df = logs(out);
+        assert_eq!(col(&df, "kind"), vec![Some("platform".into()); 5]);
+        assert_eq!(col(&df, "message")[0].as_deref(), Some("platform.start"));
+        assert_eq!(col(&df, "level")[3].as_deref(), Some("ERROR"));
+        assert_eq!(col(&df, "request_id")[4], None);
+        assert_eq!(
+            col(&df, "fields")[4].as_deref(),
+            Some(r#"{"type":"platform.extension","record":{"name":"agent","state":"Ready","events":["INVOKE","SHUTDOWN"]}}"#)
+        );
+        assert_eq!(ts_col(&df)[0], time::parse_iso("2025-05-05T04:01:29.886Z"));
+    }
+
+    #[test]
+    fn platform_json_wrong_type_is_a_bad_value() {
+        let out = run(&[r#"{"time":"2025-05-05T04:01:29.912Z","type":"platform.report","record":{"requestId":"x","metrics":{"durationMs":"fast"}}}"#]);
+        assert_eq!(out.skipped.get(&SkipReason::BadValue), Some(&1));
+        assert!(out.logs.is_empty() && out.facts.is_empty());
+    }
+
+    #[test]
+    fn api_gateway_access_logs() {
+        let out = run(&[
+            r#"{"requestId":"48752d0f-c99d-4cfa-a5a7-f3c6834d19e5","ip":"1.128.0.0","caller":"-","user":"-","requestTime":"10/Jun/2023:15:36:28 +0000","httpMethod":"GET","resourcePath":"/pets","status":"200","protocol":"HTTP/1.1","responseLength":"184"}"#,
+            r#"{"requestId":"GQIVriFLIAMEMsA=","ip":"1.128.0.0","requestTimeEpoch":"1686315248000","httpMethod":"GET","routeKey":"GET /","status":200,"integrationLatency":"-","xrayTraceId":"-"}"#,
+            r#"{"requestId":"abc=","ip":"1.2.3.4","requestTime":"-","eventType":"MESSAGE","routeKey":"sendmessage","status":"200","connectionId":"L0SM9cOFvHcCIhw=","xrayTraceId":"Root=1-5e7d7595-212fxmpl9ee07c4884191322"}"#,
+        ]);
+        assert!(out.facts.is_empty(), "access logs carry no invocation facts");
+        let df = logs(out);
+        assert_eq!(col(&df, "kind"), vec![Some("access".into()); 3]);
+        assert_eq!(
+            col(&df, "request_id"),
+            vec![Some("48752d0f-c99d-4cfa-a5a7-f3c6834d19e5".into()), Some("GQIVriFLIAMEMsA=".into()), Some("abc=".into())]
+        );
+        assert_eq!(col(&df, "trace_id"), vec![None, None, Some("1-5e7d7595-212fxmpl9ee07c4884191322".into())]);
+        assert_eq!(
+            col(&df, "message"),
+            vec![Some("GET /pets 200".into()), Some("GET / 200".into()), Some("MESSAGE sendmessage 200".into())]
+        );
+        assert_eq!(
+            ts_col(&df),
+            vec![time::parse_iso("2023-06-10T15:36:28Z"), time::parse_iso("2023-06-09T12:54:08Z"), None]
+        );
+        assert_eq!(
+            col(&df, "fields")[1].as_deref(),
+            Some(r#"{"ip":"1.128.0.0","requestTimeEpoch":"1686315248000","httpMethod":"GET","routeKey":"GET /","status":200,"integrationLatency":"-"}"#)
+        );
+    }
+
+    #[test]
+    fn duplicate_event_ids_and_content_ids() {
+        let ctx = ParseContext::default();
+        let mut out = Batch::default();
+        let mut st = MessageState::default();
+        let m = EventMeta { event_id: Some("e1"), ts: Some(1), ..EventMeta::default() };
+        parse_message_with(&mut st, "a", &m, &ctx, &mut out);
+        parse_message_with(&mut st, "b", &m, &ctx, &mut out);
+        assert_eq!(out.skipped.get(&SkipReason::Duplicate), Some(&1));
+        // Equal lines without an event ID stay distinct rows with distinct, stable IDs.
+        let m = EventMeta::default();
+        for _ in 0..3 {
+            parse_message_with(&mut st, "same", &m, &ctx, &mut out);
+        }
+        let df = logs(out);
+        let ids = col(&df, "event_id");
+        assert_eq!(ids[0].as_deref(), Some("e1"));
+        assert_eq!(ids.len(), 4);
+        let mut uniq = ids.clone();
+        uniq.sort();
+        uniq.dedup();
+        assert_eq!(uniq.len(), 4);
+        // Same again in a fresh state: same IDs.
+        let mut out2 = Batch::default();
+        let mut st2 = MessageState::default();
+        for _ in 0..3 {
+            parse_message_with(&mut st2, "same", &m, &ctx, &mut out2);
+        }
+        assert_eq!(col(&logs(out2), "event_id"), ids[1..].to_vec());
+    }
+
+    #[test]
+    fn empty_and_elision_and_not_json() {
+        let out = run(&["", "  \n", "...", "{not json at all"]);
+        assert_eq!(out.skipped.get(&SkipReason::Empty), Some(&3));
+        let df = logs(out);
+        assert_eq!(one(&df, "message").as_deref(), Some("{not json at all"));
+    }
+
+    #[test]
+    fn json_line_strictness() {
+        let ctx = ParseContext::default();
+        let mut out = Batch::default();
+        let mut st = MessageState::default();
+        let m = EventMeta::default();
+        parse_json_line(&mut st, r#"{"level":"INFO","message":"tru"#, &m, &ctx, &mut out);
+        parse_json_line(&mut st, r#"{"level":"INFO"} trailing"#, &m, &ctx, &mut out);
+        parse_json_line(&mut st, r#"{"level":"INFO","message":"ok"}"#, &m, &ctx, &mut out);
+        assert_eq!(out.skipped.get(&SkipReason::MalformedJson), Some(&2));
+        assert_eq!(out.logs.len(), 1);
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(function_from_group("/aws/lambda/my-fn"), Some("my-fn"));
+        assert_eq!(function_from_group("API-Gateway-Execution-Logs_x/prod"), None);
+        assert_eq!(parse_function_arn("arn:aws:lambda:eu-west-1:12345678910:function:test:prod"), Some(("eu-west-1", "12345678910", "test")));
+        assert_eq!(parse_function_arn("arn:aws:s3:::bucket"), None);
+        assert_eq!(parse_clf_time("19/Jul/2023:16:15:46 +0000"), time::parse_iso("2023-07-19T16:15:46Z"));
+    }
+}

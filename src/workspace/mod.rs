@@ -1,0 +1,371 @@
+//! The workspace: a local, Hive-partitioned Parquet store of the four frames.
+//!
+//! ```text
+//! <dir>/skylens-workspace.json        schema version
+//! <dir>/manifest.json                 what came from where, and when
+//! <dir>/frame=<name>/date=<YYYY-MM-DD>/data.parquet
+//! <dir>/frame=<name>/date=unknown/data.parquet       rows with no time
+//! <dir>/aggregates/service-graph/<n>.json             X-Ray service graphs
+//! ```
+//!
+//! Invariants:
+//! - Every file is written to a temporary file in the same directory, synced, then renamed
+//!   over the old one, so a reader sees the old or the new partition, never half of one.
+//!   An interrupted import leaves every partition readable; re-running it adds nothing twice.
+//! - Writing a frame merges with what is stored: rows whose key (see
+//!   [`Frame::key_columns`]) is already stored are not added again. Logs keep the first copy,
+//!   spans prefer a completed segment over an in-progress one, costs take the newest figure
+//!   (a final figure replaces an estimate), and invocations merge field by field.
+//! - The manifest is written last.
+
+pub mod manifest;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{Error, PolarsContext, Result};
+use crate::model::{Frame, SCHEMA_VERSION, invocations as inv, spans};
+
+pub use manifest::{Manifest, ManifestEntry};
+
+const META_FILE: &str = "skylens-workspace.json";
+const DATA_FILE: &str = "data.parquet";
+const US_PER_DAY: i64 = 86_400_000_000;
+
+/// A workspace directory.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    dir: PathBuf,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Meta {
+    schema_version: u32,
+}
+
+/// Name of the optional `UInt32` column that tags each incoming row with the index of the
+/// input it came from, so that [`WriteStats::added_by_source`] can say what each input added.
+pub const SOURCE_INDEX: &str = "__source";
+
+/// What writing one frame did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WriteStats {
+    /// Rows that were not stored before (or replaced a stored row, for costs).
+    pub added: u64,
+    /// Incoming rows whose key was already stored or repeated (merged or ignored).
+    pub existing: u64,
+    /// Rows added, by the input index in the [`SOURCE_INDEX`] column (when given).
+    pub added_by_source: std::collections::BTreeMap<u32, u64>,
+}
+
+impl Workspace {
+    /// Open the workspace at `dir`, creating it when it does not exist.
+    pub fn open_or_create(dir: impl Into<PathBuf>) -> Result<Workspace> {
+        let dir = dir.into();
+        fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let ws = Workspace { dir };
+        let meta = ws.dir.join(META_FILE);
+        if meta.exists() {
+            let text = fs::read_to_string(&meta).map_err(|e| Error::io("reading", &meta, e))?;
+            let m: Meta = serde_json::from_str(&text).map_err(|e| ws.err(format!("{META_FILE} is unreadable: {e}")))?;
+            if m.schema_version != SCHEMA_VERSION {
+                return Err(ws.err(format!(
+                    "schema version {} but this Skylens reads version {SCHEMA_VERSION}; import the data again into a new workspace",
+                    m.schema_version
+                )));
+            }
+        } else {
+            let text = serde_json::to_vec_pretty(&Meta { schema_version: SCHEMA_VERSION })
+                .map_err(|e| ws.err(e.to_string()))?;
+            write_atomic(&meta, &text)?;
+        }
+        Ok(ws)
+    }
+
+    /// Open an existing workspace; an error when `dir` holds none.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Workspace> {
+        let dir = dir.into();
+        if !dir.join(META_FILE).exists() {
+            return Err(Error::Workspace {
+                path: dir,
+                message: "no Skylens workspace here (run `skylens demo` or `skylens import` first)".into(),
+            });
+        }
+        Workspace::open_or_create(dir)
+    }
+
+    /// The workspace directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn err(&self, message: String) -> Error {
+        Error::Workspace { path: self.dir.clone(), message }
+    }
+
+    fn frame_dir(&self, frame: Frame) -> PathBuf {
+        self.dir.join(format!("frame={}", frame.name()))
+    }
+
+    /// The partition files of a frame, sorted by date (`unknown` last).
+    pub fn frame_files(&self, frame: Frame) -> Result<Vec<(String, PathBuf)>> {
+        let fdir = self.frame_dir(frame);
+        let mut out = Vec::new();
+        let rd = match fs::read_dir(&fdir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io("listing", &fdir, e)),
+        };
+        for ent in rd {
+            let ent = ent.map_err(|e| Error::io("listing", &fdir, e))?;
+            let name = ent.file_name().to_string_lossy().into_owned();
+            if let Some(date) = name.strip_prefix("date=") {
+                let f = ent.path().join(DATA_FILE);
+                if f.is_file() {
+                    out.push((date.to_string(), f));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// A lazy scan of a whole frame (all partitions). An empty frame has the frame's schema.
+    pub fn scan(&self, frame: Frame) -> Result<LazyFrame> {
+        self.scan_window(frame, None, None)
+    }
+
+    /// A lazy scan of a frame restricted to `[from, to)` (µs, UTC) on its time column.
+    /// Partitions outside the window are not opened; rows with no time are left out when a
+    /// window is given.
+    pub fn scan_window(&self, frame: Frame, from: Option<i64>, to: Option<i64>) -> Result<LazyFrame> {
+        let files = self.frame_files(frame)?;
+        let from_day = from.map(|f| f.div_euclid(US_PER_DAY));
+        let to_day = to.map(|t| (t - 1).div_euclid(US_PER_DAY));
+        let windowed = from.is_some() || to.is_some();
+        let paths: Vec<PlRefPath> = files
+            .iter()
+            .filter(|(date, _)| {
+                match day_number(date) {
+                    None => !windowed,
+                    Some(d) => from_day.is_none_or(|f| d >= f) && to_day.is_none_or(|t| d <= t),
+                }
+            })
+            .map(|(_, p)| PlRefPath::new(p.to_string_lossy().as_ref()))
+            .collect();
+        let lf = if paths.is_empty() {
+            DataFrame::empty_with_schema(&frame.schema()).lazy()
+        } else {
+            let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
+            LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
+                .ctx(&format!("scanning frame {}", frame.name()))?
+        };
+        let t = frame.time_column();
+        let mut lf = lf;
+        if let Some(f) = from {
+            lf = lf.filter(col(t).cast(DataType::Int64).gt_eq(lit(f)));
+        }
+        if let Some(to) = to {
+            lf = lf.filter(col(t).cast(DataType::Int64).lt(lit(to)));
+        }
+        Ok(lf)
+    }
+
+    /// Read a whole frame into memory.
+    pub fn read(&self, frame: Frame) -> Result<DataFrame> {
+        self.scan(frame)?.collect().ctx(&format!("reading frame {}", frame.name()))
+    }
+
+    /// Merge `df` (in the frame's schema) into the stored frame, partition by partition.
+    pub fn write(&self, frame: Frame, df: DataFrame) -> Result<WriteStats> {
+        let mut stats = WriteStats::default();
+        if df.height() == 0 {
+            return Ok(stats);
+        }
+        let t = frame.time_column();
+        let df = df
+            .lazy()
+            .with_column(col(t).cast(DataType::Int64).floor_div(lit(US_PER_DAY)).alias("__day"))
+            .collect()
+            .ctx("partitioning by date")?;
+        let parts = df.partition_by(["__day"], true).ctx("partitioning by date")?;
+        for part in parts {
+            let day = part
+                .column("__day")
+                .ok()
+                .and_then(|c| c.get(0).ok())
+                .and_then(|v| v.extract::<i64>());
+            let date = match day {
+                Some(d) => chrono::DateTime::from_timestamp(d * 86_400, 0)
+                    .map(|dt| dt.format("%Y-%m-%d").to_string())
+                    .unwrap_or_else(|| "unknown".into()),
+                None => "unknown".into(),
+            };
+            let part = part.drop("__day").ctx("partitioning by date")?;
+            let s = self.merge_partition(frame, &date, part)?;
+            stats.added += s.added;
+            stats.existing += s.existing;
+            for (k, v) in s.added_by_source {
+                *stats.added_by_source.entry(k).or_insert(0) += v;
+            }
+        }
+        Ok(stats)
+    }
+
+    fn merge_partition(&self, frame: Frame, date: &str, new: DataFrame) -> Result<WriteStats> {
+        let pdir = self.frame_dir(frame).join(format!("date={date}"));
+        fs::create_dir_all(&pdir).map_err(|e| Error::io("creating", &pdir, e))?;
+        let path = pdir.join(DATA_FILE);
+        let old = if path.is_file() {
+            let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
+            Some(ParquetReader::new(f).finish().ctx(&format!("reading {}", path.display()))?)
+        } else {
+            None
+        };
+        let incoming = new.height() as u64;
+        let new = if new.column(SOURCE_INDEX).is_ok() {
+            new
+        } else {
+            new.lazy().with_column(lit(0u32).alias(SOURCE_INDEX)).collect().ctx("tagging rows")?
+        };
+        let merged = merge(frame, old, new)?;
+        let mut by_source = std::collections::BTreeMap::new();
+        let src = merged.column(SOURCE_INDEX).ctx("counting added rows")?;
+        for v in src.u32().ctx("counting added rows")?.iter().flatten() {
+            *by_source.entry(v).or_insert(0u64) += 1;
+        }
+        let added: u64 = by_source.values().sum();
+        let merged = merged.drop(SOURCE_INDEX).ctx("counting added rows")?;
+        write_parquet_atomic(&path, merged)?;
+        Ok(WriteStats { added, existing: incoming.saturating_sub(added), added_by_source: by_source })
+    }
+
+    /// The manifest (empty when nothing was imported yet).
+    pub fn manifest(&self) -> Result<Manifest> {
+        Manifest::load(&self.dir)
+    }
+
+    /// Append an entry to the manifest (atomically).
+    pub fn record(&self, entry: ManifestEntry) -> Result<()> {
+        let mut m = self.manifest()?;
+        m.entries.push(entry);
+        m.save(&self.dir)
+    }
+
+    /// Save an X-Ray service graph beside the frames.
+    pub fn save_service_graph(&self, graph: &crate::parse::xray::ServiceGraph) -> Result<()> {
+        let dir = self.dir.join("aggregates").join("service-graph");
+        fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let text = serde_json::to_vec_pretty(graph).map_err(|e| self.err(e.to_string()))?;
+        use sha2::Digest;
+        let h = sha2::Sha256::digest(&text);
+        let name: String = h[..8].iter().map(|b| format!("{b:02x}")).collect();
+        write_atomic(&dir.join(format!("{name}.json")), &text)
+    }
+}
+
+fn day_number(date: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc().timestamp().div_euclid(86_400))
+}
+
+/// Merge stored rows and new rows of one partition following the frame's key policy.
+fn merge(frame: Frame, old: Option<DataFrame>, new: DataFrame) -> Result<DataFrame> {
+    let keys: Vec<PlSmallStr> = frame.key_columns().iter().map(|k| PlSmallStr::from(*k)).collect();
+    let mut schema_cols: Vec<Expr> = frame.schema().iter_names().map(|n| col(n.clone())).collect();
+    schema_cols.push(col(SOURCE_INDEX).cast(DataType::UInt32));
+    let new = new.lazy().select(schema_cols.clone());
+    let all = match old {
+        Some(o) => concat(
+            [o.lazy().with_column(lit(NULL).cast(DataType::UInt32).alias(SOURCE_INDEX)).select(schema_cols.clone()), new],
+            UnionArgs::default(),
+        )
+        .ctx("merging partition")?,
+        None => new,
+    };
+    let out = match frame {
+        Frame::Logs => all.unique_stable(Some(cols(keys)), UniqueKeepStrategy::First),
+        Frame::Costs => all.unique_stable(Some(cols(keys)), UniqueKeepStrategy::Last),
+        Frame::Spans => all
+            .with_row_index("__row", None)
+            .sort_by_exprs(
+                [col(spans::IN_PROGRESS).fill_null(lit(false)), col("__row")],
+                SortMultipleOptions::default(),
+            )
+            .unique_stable(Some(cols(keys)), UniqueKeepStrategy::First)
+            .sort(["__row"], SortMultipleOptions::default())
+            .drop(cols(["__row"])),
+        Frame::Invocations => merge_invocations(all),
+    };
+    out.collect().ctx(&format!("merging frame {}", frame.name()))
+}
+
+/// Invocations of the same request ID merge field by field: the first non-null value of each
+/// field, the earliest start, cold if any part says cold, and the worst status.
+fn merge_invocations(all: LazyFrame) -> LazyFrame {
+    let schema = Frame::Invocations.schema();
+    let status_rank = when(col(inv::STATUS).eq(lit("timeout")))
+        .then(lit(2))
+        .when(col(inv::STATUS).eq(lit("error")))
+        .then(lit(1))
+        .otherwise(lit(0));
+    let mut aggs: Vec<Expr> = Vec::new();
+    for name in schema.iter_names() {
+        let n = name.as_str();
+        let e = match n {
+            inv::REQUEST_ID => continue,
+            inv::START => col(n).min(),
+            inv::COLD => col(n).max(),
+            inv::STATUS => col("__status_rank").max().alias("__status_rank"),
+            _ => col(n).drop_nulls().first(),
+        };
+        aggs.push(e);
+    }
+    // Stored rows come first and carry no source index: a request ID already stored is not "added".
+    aggs.push(col(SOURCE_INDEX).first());
+    let mut order: Vec<Expr> = schema.iter_names().map(|n| col(n.clone())).collect();
+    order.push(col(SOURCE_INDEX));
+    all.with_column(status_rank.alias("__status_rank"))
+        .group_by_stable([col(inv::REQUEST_ID)])
+        .agg(aggs)
+        .with_column(
+            when(col("__status_rank").eq(lit(2)))
+                .then(lit("timeout"))
+                .when(col("__status_rank").eq(lit(1)))
+                .then(lit("error"))
+                .otherwise(lit("success"))
+                .alias(inv::STATUS),
+        )
+        .select(order)
+}
+
+/// Write bytes to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("creating a temporary file in", dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io("writing", tmp.path().to_path_buf(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
+    tmp.persist(path).map_err(|e| Error::io("renaming into", path, e.error))?;
+    Ok(())
+}
+
+/// Write a frame as Parquet to `path` through a temporary file and a rename.
+pub fn write_parquet_atomic(path: &Path, mut df: DataFrame) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("creating a temporary file in", dir, e))?;
+    {
+        let f = tmp.as_file();
+        ParquetWriter::new(f)
+            .with_compression(ParquetCompression::Snappy)
+            .finish(&mut df)
+            .ctx(&format!("writing {}", path.display()))?;
+        f.sync_all().map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
+    }
+    tmp.persist(path).map_err(|e| Error::io("renaming into", path, e.error))?;
+    Ok(())
+}
