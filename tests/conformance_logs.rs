@@ -39,19 +39,19 @@ fn inv(out: &Batch) -> DataFrame {
 }
 
 fn strs(df: &DataFrame, c: &str) -> Vec<Option<String>> {
-    df.column(c).unwrap().str().unwrap().into_iter().map(|v| v.map(str::to_owned)).collect()
+    df.column(c).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
 }
 
 fn f64s(df: &DataFrame, c: &str) -> Vec<Option<f64>> {
-    df.column(c).unwrap().f64().unwrap().into_iter().collect()
+    df.column(c).unwrap().f64().unwrap().iter().collect()
 }
 
 fn i64s(df: &DataFrame, c: &str) -> Vec<Option<i64>> {
-    df.column(c).unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().into_iter().collect()
+    df.column(c).unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().collect()
 }
 
 fn bools(df: &DataFrame, c: &str) -> Vec<Option<bool>> {
-    df.column(c).unwrap().bool().unwrap().into_iter().collect()
+    df.column(c).unwrap().bool().unwrap().iter().collect()
 }
 
 fn s(v: &str) -> Option<String> {
@@ -400,24 +400,18 @@ fn powertools_typescript() {
     // records together make one cold invocation.
     let cold = load("powertools-typescript-first-invocation-cold.json", Format::LogJsonArray, &no_ctx());
     let warm = load("powertools-typescript-second-invocation-warm.json", Format::LogJsonArray, &no_ctx());
-    assert!(cold.facts.contains(&fact("abcdef123456abcdef123456", &cold, FactKind::ColdStartFlag(true))));
-    assert!(warm.facts.iter().any(|f| f.kind == FactKind::ColdStartFlag(false)));
-    let inv_warm = inv_of(&warm);
+    let flag = |out: &Batch| out.facts.iter().find_map(|f| match f.kind {
+        FactKind::ColdStartFlag(b) if f.request_id == "abcdef123456abcdef123456" => Some(b),
+        _ => None,
+    });
+    assert_eq!((flag(&cold), flag(&warm)), (Some(true), Some(false)));
+    let inv_warm = inv(&warm);
     assert_eq!(Inv::of(&inv_warm, "abcdef123456abcdef123456").cold(), Some(false));
     let mut both = cold.facts.clone();
     both.extend(warm.facts.iter().cloned());
     let inv_both = assemble(&both).unwrap();
     let r = Inv::of(&inv_both, "abcdef123456abcdef123456");
     assert_eq!((r.cold(), r.str("trace_id"), r.str("function")), (Some(true), s("1-5759e988-bd862e3fe1be46a994272793"), s("foo-bar-function")));
-}
-
-fn inv_of(out: &Batch) -> DataFrame {
-    inv(out)
-}
-
-fn fact(id: &str, out: &Batch, kind: FactKind) -> skylens::model::facts::InvocationFact {
-    let like = out.facts.iter().find(|f| f.request_id == id).expect("a fact").clone();
-    skylens::model::facts::InvocationFact { kind, ..like }
 }
 
 #[test]
@@ -521,4 +515,54 @@ fn apigw_lambda_proxy_echo_is_one_app_record() {
     assert_eq!(strs(&df, "message"), vec![s("Good evening, John of Seattle. Happy Thursday!")]);
     let fields: serde_json::Value = serde_json::from_str(strs(&df, "fields")[0].as_deref().unwrap()).unwrap();
     assert_eq!(fields["input"]["requestContext"]["requestId"], "test-invoke-request");
+}
+
+/// Throughput from raw FilterLogEvents JSON to frames (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput_filter_log_events() {
+    use std::fmt::Write as _;
+    let mut doc = String::from("{\"events\":[");
+    let mut n = 0u64;
+    while doc.len() < 200 << 20 {
+        let rid = format!("{:08x}-1b53-4faf-922d-1d74357b1676", n);
+        let ts = 1_700_000_000_000u64 + n;
+        let msgs = [
+            format!("START RequestId: {rid} Version: $LATEST\\n"),
+            format!("2023-11-14T22:13:20.000Z\\t{rid}\\tINFO\\tprocessing order 42 for customer 17 with a reasonably long message text\\n"),
+            format!("{{\\\"timestamp\\\":\\\"2023-11-14T22:13:20.001Z\\\",\\\"level\\\":\\\"INFO\\\",\\\"requestId\\\":\\\"{rid}\\\",\\\"message\\\":\\\"charged card\\\",\\\"amount\\\":12.5}}\\n"),
+            format!("END RequestId: {rid}\\n"),
+            format!("REPORT RequestId: {rid}\\tDuration: 12.34 ms\\tBilled Duration: 13 ms\\tMemory Size: 128 MB\\tMax Memory Used: 70 MB\\t\\n"),
+        ];
+        for (i, m) in msgs.iter().enumerate() {
+            if n > 0 || i > 0 {
+                doc.push(',');
+            }
+            let _ = write!(
+                doc,
+                "{{\"logStreamName\":\"2023/11/14/[$LATEST]0123456789abcdef0123456789abcdef\",\"timestamp\":{ts},\"message\":\"{m}\",\"ingestionTime\":{ts},\"eventId\":\"{n:020}{i:036}\"}}"
+            );
+        }
+        n += 1;
+    }
+    doc.push_str("]}");
+    let ctx = group("/aws/lambda/orders");
+    let t = std::time::Instant::now();
+    let mut out = Batch::default();
+    parse::parse(Format::CloudWatchEvents, doc.as_bytes(), &ctx, &mut out);
+    let parsed = t.elapsed();
+    let logs = std::mem::take(&mut out.logs).finish().unwrap();
+    let inv = assemble(&out.facts).unwrap();
+    let total = t.elapsed();
+    assert_eq!(out.skipped_total(), 0);
+    assert_eq!(inv.height() as u64, n);
+    let mb = doc.len() as f64 / 1e6;
+    println!(
+        "{mb:.0} MB, {} events: parse {:.0} MB/s, to frames {:.0} MB/s ({} log rows, {} invocations)",
+        out.records,
+        mb / parsed.as_secs_f64(),
+        mb / total.as_secs_f64(),
+        logs.height(),
+        inv.height()
+    );
 }

@@ -801,11 +801,11 @@ mod tests {
     }
 
     fn col(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-        df.column(name).unwrap().str().unwrap().into_iter().map(|v| v.map(str::to_owned)).collect()
+        df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
     }
 
     fn ts(df: &DataFrame) -> Vec<Option<i64>> {
-        df.column("ts").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().into_iter().collect()
+        df.column("ts").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().collect()
     }
 
     fn skipped(out: &Batch, r: SkipReason) -> u64 {
@@ -996,7 +996,7 @@ XRAY TraceId: 1-5e7d7595-212fxmpl9ee07c4884191322\tSegmentId: 42ffxmpl0645f474\t
 2024-05-09T12:00:00.200000+00:00 2024/05/09/[$LATEST]abc {\"level\":\"INFO\",\"message\":\"m\",\"requestId\":\"11111111-2222-3333-4444-555555555555\"}\n\
 2023/07/05/[56]374cd 2023-07-05T10:16:34.376000 RESTORE_REPORT Restore Duration: 511.25 ms\n\
 2023/07/05/[56]374cd 2023-07-05T10:16:34.565000 b771fecc-1b53-4faf-922d-1d74357b1676 DEBUG AbstractFlow:214 - multi\n\
-  continued\n\
+\x20\x20continued\n\
 2019-06-07T19:11:20.562Z END RequestId: 11111111-2222-3333-4444-555555555555\n";
         let out = run(parse_text, text.as_bytes(), &ctx(None));
         assert!(out.skipped.is_empty(), "{:?}", out.skipped);

@@ -178,7 +178,7 @@ fn by_keys(keys: &[String]) -> Option<Format> {
     if has("TraceSummaries") {
         return Some(Format::XrayTraceSummaries);
     }
-    if has("Services") && (has("StartTime") || has("EndTime") || has("ContainsOldGroupVersions")) {
+    if has("Services") {
         return Some(Format::XrayServiceGraph);
     }
     if has("ResultsByTime") {
@@ -191,6 +191,10 @@ fn by_keys(keys: &[String]) -> Option<Format> {
         return Some(Format::XrayDaemonRaw);
     }
     if has("trace_id") && (has("start_time") || has("id")) && (has("name") || has("type")) {
+        return Some(Format::XraySegments);
+    }
+    // A subsegment document on its own (the X-Ray docs' examples carry no trace_id).
+    if has("id") && has("start_time") && has("name") {
         return Some(Format::XraySegments);
     }
     None
@@ -258,7 +262,45 @@ fn sniff_text(t: &[u8]) -> Format {
     if std::str::from_utf8(&t[..t.len().min(4096)]).is_err() && std::str::from_utf8(&t[..t.len().min(4093)]).is_err() {
         return Format::Binary;
     }
-    Format::LogText
+    if looks_like_log(t) { Format::LogText } else { Format::Unknown }
+}
+
+/// Whether text looks like log output: among its first 200 lines, one starts with a Lambda
+/// platform keyword, a time, a Python `[LEVEL]` prefix, or carries a tab-separated request ID.
+/// Prose, CSV column lists and format templates do not.
+fn looks_like_log(t: &[u8]) -> bool {
+    const PLATFORM: [&[u8]; 9] = [
+        b"START RequestId:",
+        b"END RequestId:",
+        b"REPORT RequestId:",
+        b"INIT_START",
+        b"INIT_REPORT",
+        b"RESTORE_START",
+        b"RESTORE_REPORT",
+        b"EXTENSION",
+        b"XRAY TraceId:",
+    ];
+    let head = &t[..t.len().min(1 << 20)];
+    for line in head.split(|&c| c == b'\n').take(200) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if PLATFORM.iter().any(|k| line.starts_with(k)) {
+            return true;
+        }
+        if line.len() >= 19 && line[..4].iter().all(u8::is_ascii_digit) && matches!(line[4], b'-' | b'/') {
+            return true;
+        }
+        if line.first() == Some(&b'[') && line.contains(&b'\t') {
+            return true;
+        }
+        // `sam logs`: `<stream> <time> …`; stream names start with a date `YYYY/MM/DD/`.
+        if let Some(sp) = memchr::memchr(b' ', line) {
+            let rest = &line[sp + 1..];
+            if rest.len() >= 19 && rest[..4].iter().all(u8::is_ascii_digit) && rest[4] == b'-' {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The keys of the top-level object of a JSON document, read without parsing the values.
@@ -326,6 +368,8 @@ mod tests {
         assert_eq!(detect(b"  \n\n").format, Format::Empty);
         assert_eq!(detect(b"\x00\x01\x02garbage").format, Format::Binary);
         assert_eq!(detect(b"identity/LineItemId,lineItem/UnblendedCost\n1,2\n").format, Format::CurCsv);
+        assert_eq!(detect(b"# Notes\nSome prose that is not a log.\n").format, Format::Unknown);
+        assert_eq!(detect(b"2024-01-01T00:00:00Z hello\n").format, Format::LogText);
     }
 
     #[test]

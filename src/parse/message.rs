@@ -1348,7 +1348,7 @@ mod tests {
     }
 
     fn col(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-        df.column(name).unwrap().str().unwrap().into_iter().map(|v| v.map(str::to_owned)).collect()
+        df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
     }
 
     fn one(df: &DataFrame, name: &str) -> Option<String> {
@@ -1357,7 +1357,7 @@ mod tests {
     }
 
     fn ts_col(df: &DataFrame) -> Vec<Option<i64>> {
-        df.column("ts").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().into_iter().collect()
+        df.column("ts").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().collect()
     }
 
     fn kinds(out: &Batch) -> Vec<&FactKind> {

@@ -290,7 +290,11 @@ fn merge(frame: Frame, old: Option<DataFrame>, new: DataFrame) -> Result<DataFra
     };
     let out = match frame {
         Frame::Logs => all.unique_stable(Some(cols(keys)), UniqueKeepStrategy::First),
-        Frame::Costs => all.unique_stable(Some(cols(keys)), UniqueKeepStrategy::Last),
+        // An identical figure keeps the stored row; a changed one (an estimate made final)
+        // replaces it.
+        Frame::Costs => all
+            .unique_stable(Some(cols(frame.schema().iter_names().cloned())), UniqueKeepStrategy::First)
+            .unique_stable(Some(cols(keys)), UniqueKeepStrategy::Last),
         Frame::Spans => all
             .with_row_index("__row", None)
             .sort_by_exprs(
