@@ -31,10 +31,26 @@ struct R {
 fn rows(b: Batch) -> Vec<R> {
     let df = b.costs.finish().expect("costs frame");
     let s = |c: &str| df.column(c).unwrap().as_materialized_series().clone();
-    let strs = |c: &str| -> Vec<Option<String>> { s(c).str().unwrap().iter().map(|v| v.map(str::to_owned)).collect() };
-    let times = |c: &str| -> Vec<Option<i64>> { s(c).to_physical_repr().i64().unwrap().iter().collect() };
-    let (src, st, en) = (strs(costs::SOURCE), times(costs::PERIOD_START), times(costs::PERIOD_END));
-    let (d1, k1, d2, k2) = (strs(costs::DIMENSION), strs(costs::KEY), strs(costs::DIMENSION2), strs(costs::KEY2));
+    let strs = |c: &str| -> Vec<Option<String>> {
+        s(c).str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect()
+    };
+    let times =
+        |c: &str| -> Vec<Option<i64>> { s(c).to_physical_repr().i64().unwrap().iter().collect() };
+    let (src, st, en) = (
+        strs(costs::SOURCE),
+        times(costs::PERIOD_START),
+        times(costs::PERIOD_END),
+    );
+    let (d1, k1, d2, k2) = (
+        strs(costs::DIMENSION),
+        strs(costs::KEY),
+        strs(costs::DIMENSION2),
+        strs(costs::KEY2),
+    );
     let (m, u) = (strs(costs::METRIC), strs(costs::UNIT));
     let a: Vec<Option<f64>> = s(costs::AMOUNT).f64().unwrap().iter().collect();
     let e: Vec<Option<bool>> = s(costs::ESTIMATED).bool().unwrap().iter().collect();
@@ -69,7 +85,10 @@ fn us(date: &str) -> i64 {
 }
 
 fn one<'r>(rows: &'r [R], dim: &str, key: &str, metric: &str) -> &'r R {
-    let found: Vec<&R> = rows.iter().filter(|r| r.dim == dim && r.key == key && r.metric == metric).collect();
+    let found: Vec<&R> = rows
+        .iter()
+        .filter(|r| r.dim == dim && r.key == key && r.metric == metric)
+        .collect();
     assert_eq!(found.len(), 1, "{dim}/{key}/{metric} in {rows:#?}");
     found[0]
 }
@@ -80,7 +99,10 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn ce_by_service_and_tag() {
-    let b = import(&common::fixture("ce-get-cost-and-usage-by-service-and-tag.json"), Format::CostAndUsage);
+    let b = import(
+        &common::fixture("ce-get-cost-and-usage-by-service-and-tag.json"),
+        Format::CostAndUsage,
+    );
     assert!(b.skipped.is_empty(), "{:?}", b.skipped);
     assert_eq!(b.records, 6);
     let rows = rows(b);
@@ -96,37 +118,105 @@ fn ce_by_service_and_tag() {
         assert_eq!(r.dim2.as_deref(), Some("TAG:Environment"));
     }
     let by = |key2: &str, metric: &str| {
-        let r: Vec<&R> = rows.iter().filter(|r| r.key2.as_deref() == Some(key2) && r.metric == metric).collect();
+        let r: Vec<&R> = rows
+            .iter()
+            .filter(|r| r.key2.as_deref() == Some(key2) && r.metric == metric)
+            .collect();
         assert_eq!(r.len(), 1);
         (r[0].amount, r[0].unit.clone())
     };
     // `Environment$` is untagged, shown and kept.
-    assert_eq!(by(costs::UNTAGGED, "BlendedCost"), (40.3527508453, Some("USD".into())));
-    assert_eq!(by(costs::UNTAGGED, "UnblendedCost"), (40.3543773134, Some("USD".into())));
-    assert_eq!(by(costs::UNTAGGED, "UsageQuantity"), (9312771.098461578, Some("N/A".into())));
+    assert_eq!(
+        by(costs::UNTAGGED, "BlendedCost"),
+        (40.3527508453, Some("USD".into()))
+    );
+    assert_eq!(
+        by(costs::UNTAGGED, "UnblendedCost"),
+        (40.3543773134, Some("USD".into()))
+    );
+    assert_eq!(
+        by(costs::UNTAGGED, "UsageQuantity"),
+        (9312771.098461578, Some("N/A".into()))
+    );
     assert_eq!(by("Dev", "BlendedCost"), (0.2682364644, Some("USD".into())));
-    assert_eq!(by("Dev", "UnblendedCost"), (0.2682364644, Some("USD".into())));
-    assert_eq!(by("Dev", "UsageQuantity"), (22403.4395271182, Some("N/A".into())));
+    assert_eq!(
+        by("Dev", "UnblendedCost"),
+        (0.2682364644, Some("USD".into()))
+    );
+    assert_eq!(
+        by("Dev", "UsageQuantity"),
+        (22403.4395271182, Some("N/A".into()))
+    );
 }
 
 #[test]
 fn ce_by_service_monthly() {
-    let b = import(&common::fixture("ce-get-cost-and-usage-by-service-monthly.json"), Format::CostAndUsage);
+    let b = import(
+        &common::fixture("ce-get-cost-and-usage-by-service-monthly.json"),
+        Format::CostAndUsage,
+    );
     assert!(b.skipped.is_empty(), "{:?}", b.skipped);
     assert_eq!(b.records, 160);
     let rows = rows(b);
     assert_eq!(rows.len(), 160);
-    assert!(rows.iter().all(|r| r.dim == "SERVICE" && r.metric == "UnblendedCost" && r.unit.as_deref() == Some("USD")));
-    assert!(rows.iter().all(|r| r.source == "ce" && !r.est && r.dim2.is_none() && r.key2.is_none()));
+    assert!(rows.iter().all(|r| r.dim == "SERVICE"
+        && r.metric == "UnblendedCost"
+        && r.unit.as_deref() == Some("USD")));
+    assert!(
+        rows.iter()
+            .all(|r| r.source == "ce" && !r.est && r.dim2.is_none() && r.key2.is_none())
+    );
     // `Total: {}` in every period: no TOTAL rows.
     assert!(rows.iter().all(|r| r.dim != TOTAL_DIMENSION));
     let expect = [
-        ("2023-04-01", "2023-05-01", 23, 205.4479067066, 10.8889929342, 56.0322111501),
-        ("2023-05-01", "2023-06-01", 26, 471.5618570973, 11.2527618832, 65.1415572723),
-        ("2023-06-01", "2023-07-01", 27, 303.2400848554, 10.8902713356, 69.8006480394),
-        ("2023-07-01", "2023-08-01", 31, 306.0460632127, 11.2537275068, 78.4485989161),
-        ("2023-08-01", "2023-09-01", 27, 285.9882013419, 11.2547682862, 84.3559946898),
-        ("2023-09-01", "2023-10-01", 26, 385.3958308832, 10.890445534, 90.6772627538),
+        (
+            "2023-04-01",
+            "2023-05-01",
+            23,
+            205.4479067066,
+            10.8889929342,
+            56.0322111501,
+        ),
+        (
+            "2023-05-01",
+            "2023-06-01",
+            26,
+            471.5618570973,
+            11.2527618832,
+            65.1415572723,
+        ),
+        (
+            "2023-06-01",
+            "2023-07-01",
+            27,
+            303.2400848554,
+            10.8902713356,
+            69.8006480394,
+        ),
+        (
+            "2023-07-01",
+            "2023-08-01",
+            31,
+            306.0460632127,
+            11.2537275068,
+            78.4485989161,
+        ),
+        (
+            "2023-08-01",
+            "2023-09-01",
+            27,
+            285.9882013419,
+            11.2547682862,
+            84.3559946898,
+        ),
+        (
+            "2023-09-01",
+            "2023-10-01",
+            26,
+            385.3958308832,
+            10.890445534,
+            90.6772627538,
+        ),
     ];
     let mut periods: BTreeMap<i64, Vec<&R>> = BTreeMap::new();
     for r in &rows {
@@ -137,7 +227,10 @@ fn ce_by_service_monthly() {
         let p = &periods[&us(start)];
         assert_eq!(p.len(), groups, "{start}");
         assert!(p.iter().all(|r| r.end == Some(us(end))));
-        assert!(close(p.iter().map(|r| r.amount).sum::<f64>(), sum), "{start}");
+        assert!(
+            close(p.iter().map(|r| r.amount).sum::<f64>(), sum),
+            "{start}"
+        );
         let get = |k: &str| p.iter().find(|r| r.key == k).map(|r| r.amount);
         assert_eq!(get("AWS Lambda"), Some(lambda));
         assert_eq!(get("Amazon Simple Storage Service"), Some(s3));
@@ -162,7 +255,10 @@ fn ce_get_tags() {
 /// The documented column names of a fixture list (one per line, or `Name,Type` rows).
 fn column_list(name: &str) -> Vec<(String, String)> {
     let text = String::from_utf8(common::fixture(name)).unwrap();
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut cols = Vec::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
@@ -177,11 +273,18 @@ fn column_list(name: &str) -> Vec<(String, String)> {
 }
 
 /// A CSV with `header`, one row per item: a value for the named columns, a filler for the rest.
-fn build_csv(header: &[String], items: &[BTreeMap<&str, String>], filler: impl Fn(&str) -> String) -> Vec<u8> {
+fn build_csv(
+    header: &[String],
+    items: &[BTreeMap<&str, String>],
+    filler: impl Fn(&str) -> String,
+) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header).unwrap();
     for item in items {
-        let rec: Vec<String> = header.iter().map(|h| item.get(h.as_str()).cloned().unwrap_or_else(|| filler(h))).collect();
+        let rec: Vec<String> = header
+            .iter()
+            .map(|h| item.get(h.as_str()).cloned().unwrap_or_else(|| filler(h)))
+            .collect();
         w.write_record(&rec).unwrap();
     }
     w.into_inner().unwrap()
@@ -205,13 +308,31 @@ fn legacy_items() -> Vec<BTreeMap<&'static str, String>> {
             ("lineItem/UsageAmount", "1"),
         ])
     };
-    let mut a = common("2024-02-01T00:00:00Z", "2024-02-01T01:00:00Z", "AWSLambda", "0.75", "INV-1");
+    let mut a = common(
+        "2024-02-01T00:00:00Z",
+        "2024-02-01T01:00:00Z",
+        "AWSLambda",
+        "0.75",
+        "INV-1",
+    );
     a.insert("resourceTags/user:creator", "alice".into());
     a.insert("resourceTags/user:owner", "payments".into());
-    let mut b = common("2024-02-01T13:00:00Z", "2024-02-01T14:00:00Z", "AmazonS3", "0.25", "INV-1");
+    let mut b = common(
+        "2024-02-01T13:00:00Z",
+        "2024-02-01T14:00:00Z",
+        "AmazonS3",
+        "0.25",
+        "INV-1",
+    );
     b.insert("resourceTags/user:name", "assets".into());
     b.insert("resourceTags/user:purpose", "cdn".into());
-    let mut c = common("2024-02-02T00:00:00Z", "2024-02-02T01:00:00Z", "AWSLambda", "2.5", "");
+    let mut c = common(
+        "2024-02-02T00:00:00Z",
+        "2024-02-02T01:00:00Z",
+        "AWSLambda",
+        "2.5",
+        "",
+    );
     c.insert("resourceTags/user:owner", "search".into());
     vec![a, b, c]
 }
@@ -220,7 +341,10 @@ fn legacy_filler(h: &str) -> String {
     match h {
         "bill/BillingPeriodStartDate" => "2024-02-01T00:00:00Z".into(),
         "bill/BillingPeriodEndDate" => "2024-03-01T00:00:00Z".into(),
-        "lineItem/BlendedRate" | "lineItem/UnblendedRate" | "lineItem/NormalizationFactor" | "lineItem/NormalizedUsageAmount" => "0".into(),
+        "lineItem/BlendedRate"
+        | "lineItem/UnblendedRate"
+        | "lineItem/NormalizationFactor"
+        | "lineItem/NormalizedUsageAmount" => "0".into(),
         h if h.starts_with("resourceTags/") => String::new(),
         _ => "x".into(),
     }
@@ -228,24 +352,54 @@ fn legacy_filler(h: &str) -> String {
 
 fn check_legacy(rows: &[R]) {
     let (d1, d2) = (us("2024-02-01"), us("2024-02-02"));
-    assert!(rows.iter().all(|r| r.source == "cur" && r.unit.as_deref() == Some("USD")));
+    assert!(
+        rows.iter()
+            .all(|r| r.source == "cur" && r.unit.as_deref() == Some("USD"))
+    );
     assert!(rows.iter().all(|r| r.end == Some(r.start + 86_400_000_000)));
-    let t: Vec<&R> = rows.iter().filter(|r| r.dim == TOTAL_DIMENSION && r.metric == "UnblendedCost").collect();
+    let t: Vec<&R> = rows
+        .iter()
+        .filter(|r| r.dim == TOTAL_DIMENSION && r.metric == "UnblendedCost")
+        .collect();
     assert_eq!(t.len(), 2);
     assert_eq!((t[0].start, t[0].amount, t[0].est), (d1, 1.0, false));
-    assert_eq!((t[1].start, t[1].amount, t[1].est), (d2, 2.5, true), "blank invoice ID: estimated");
-    let blended: f64 = rows.iter().filter(|r| r.dim == TOTAL_DIMENSION && r.metric == "BlendedCost").map(|r| r.amount).sum();
+    assert_eq!(
+        (t[1].start, t[1].amount, t[1].est),
+        (d2, 2.5, true),
+        "blank invoice ID: estimated"
+    );
+    let blended: f64 = rows
+        .iter()
+        .filter(|r| r.dim == TOTAL_DIMENSION && r.metric == "BlendedCost")
+        .map(|r| r.amount)
+        .sum();
     assert_eq!(blended, 3.5);
-    assert!(rows.iter().all(|r| r.metric == "UnblendedCost" || r.metric == "BlendedCost"));
+    assert!(
+        rows.iter()
+            .all(|r| r.metric == "UnblendedCost" || r.metric == "BlendedCost")
+    );
     // No product name column in the list: the product code names the service.
-    let svc = |k: &str, day: i64| rows.iter().find(|r| r.dim == "SERVICE" && r.key == k && r.start == day && r.metric == "UnblendedCost").map(|r| r.amount);
+    let svc = |k: &str, day: i64| {
+        rows.iter()
+            .find(|r| {
+                r.dim == "SERVICE" && r.key == k && r.start == day && r.metric == "UnblendedCost"
+            })
+            .map(|r| r.amount)
+    };
     assert_eq!(svc("AWSLambda", d1), Some(0.75));
     assert_eq!(svc("AmazonS3", d1), Some(0.25));
     assert_eq!(svc("AWSLambda", d2), Some(2.5));
     // Every `resourceTags/user:<key>` column is a tag dimension, untagged items included.
-    let tag = |dim: &str, k: &str, day: i64| rows.iter().find(|r| r.dim == dim && r.key == k && r.start == day && r.metric == "UnblendedCost").map(|r| r.amount);
+    let tag = |dim: &str, k: &str, day: i64| {
+        rows.iter()
+            .find(|r| r.dim == dim && r.key == k && r.start == day && r.metric == "UnblendedCost")
+            .map(|r| r.amount)
+    };
     for key in ["creator", "name", "owner", "purpose"] {
-        assert!(rows.iter().any(|r| r.dim == format!("TAG:{key}")), "TAG:{key}");
+        assert!(
+            rows.iter().any(|r| r.dim == format!("TAG:{key}")),
+            "TAG:{key}"
+        );
     }
     assert_eq!(tag("TAG:creator", "alice", d1), Some(0.75));
     assert_eq!(tag("TAG:creator", costs::UNTAGGED, d1), Some(0.25));
@@ -259,7 +413,10 @@ fn check_legacy(rows: &[R]) {
 
 #[test]
 fn cur_legacy_csv_documented_columns() {
-    let header: Vec<String> = column_list("cur-legacy-csv-column-names.txt").into_iter().map(|c| c.0).collect();
+    let header: Vec<String> = column_list("cur-legacy-csv-column-names.txt")
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
     assert_eq!(header.len(), 32);
     let csv = build_csv(&header, &legacy_items(), legacy_filler);
     let b = import(&csv, Format::CurCsv);
@@ -269,49 +426,100 @@ fn cur_legacy_csv_documented_columns() {
 
     // Columns are matched by name: the same data with the columns reversed reads the same.
     let reversed: Vec<String> = header.iter().rev().cloned().collect();
-    let b = import(&build_csv(&reversed, &legacy_items(), legacy_filler), Format::CurCsv);
+    let b = import(
+        &build_csv(&reversed, &legacy_items(), legacy_filler),
+        Format::CurCsv,
+    );
     assert!(b.skipped.is_empty(), "{:?}", b.skipped);
     check_legacy(&rows(b));
 
     // Every documented column is accepted alone beside the essentials, without a skip.
     for extra in &header {
-        let mut h = vec!["lineItem/UsageStartDate".to_owned(), "lineItem/UnblendedCost".to_owned()];
+        let mut h = vec![
+            "lineItem/UsageStartDate".to_owned(),
+            "lineItem/UnblendedCost".to_owned(),
+        ];
         if !h.contains(extra) {
             h.push(extra.clone());
         }
         let mut b = Batch::default();
-        parse_cur_csv(&build_csv(&h, &legacy_items(), legacy_filler), &ParseContext::default(), &mut b);
+        parse_cur_csv(
+            &build_csv(&h, &legacy_items(), legacy_filler),
+            &ParseContext::default(),
+            &mut b,
+        );
         assert!(b.skipped.is_empty(), "{extra}: {:?}", b.skipped);
         assert_eq!(b.records, 3, "{extra}");
         let rows = rows(b);
-        let total: f64 = rows.iter().filter(|r| r.dim == TOTAL_DIMENSION && r.metric == "UnblendedCost").map(|r| r.amount).sum();
+        let total: f64 = rows
+            .iter()
+            .filter(|r| r.dim == TOTAL_DIMENSION && r.metric == "UnblendedCost")
+            .map(|r| r.amount)
+            .sum();
         assert_eq!(total, 3.5, "{extra}");
         if let Some(key) = extra.strip_prefix("resourceTags/user:") {
-            assert!(rows.iter().any(|r| r.dim == format!("TAG:{key}")), "{extra} is a tag column");
+            assert!(
+                rows.iter().any(|r| r.dim == format!("TAG:{key}")),
+                "{extra} is a tag column"
+            );
         }
     }
 }
 
 fn cur2_items(tags_as_map: bool) -> Vec<BTreeMap<&'static str, String>> {
-    let common = |start: &str, end: &str, code: &str, name: &str, cost: &str, net: &str, invoice: &str| {
-        item(&[
-            ("identity_time_interval", &format!("{start}/{end}")),
-            ("line_item_usage_start_date", start),
-            ("line_item_usage_end_date", end),
-            ("line_item_product_code", code),
-            ("product", &format!(r#"{{"product_name":"{name}","region":"us-east-1"}}"#)),
-            ("line_item_unblended_cost", cost),
-            ("line_item_net_unblended_cost", net),
-            ("bill_invoice_id", invoice),
-        ])
-    };
-    let mut a = common("2024-02-01T00:00:00.000Z", "2024-02-01T01:00:00.000Z", "AWSLambda", "AWS Lambda", "0.75", "0.70", "INV-1");
-    let mut b = common("2024-02-01T13:00:00.000Z", "2024-02-01T14:00:00.000Z", "AmazonS3", "Amazon Simple Storage Service", "0.25", "0.20", "INV-1");
-    let mut c = common("2024-02-02T00:00:00.000Z", "2024-02-02T01:00:00.000Z", "AWSLambda", "AWS Lambda", "2.5", "2.5", "");
+    let common =
+        |start: &str, end: &str, code: &str, name: &str, cost: &str, net: &str, invoice: &str| {
+            item(&[
+                ("identity_time_interval", &format!("{start}/{end}")),
+                ("line_item_usage_start_date", start),
+                ("line_item_usage_end_date", end),
+                ("line_item_product_code", code),
+                (
+                    "product",
+                    &format!(r#"{{"product_name":"{name}","region":"us-east-1"}}"#),
+                ),
+                ("line_item_unblended_cost", cost),
+                ("line_item_net_unblended_cost", net),
+                ("bill_invoice_id", invoice),
+            ])
+        };
+    let mut a = common(
+        "2024-02-01T00:00:00.000Z",
+        "2024-02-01T01:00:00.000Z",
+        "AWSLambda",
+        "AWS Lambda",
+        "0.75",
+        "0.70",
+        "INV-1",
+    );
+    let mut b = common(
+        "2024-02-01T13:00:00.000Z",
+        "2024-02-01T14:00:00.000Z",
+        "AmazonS3",
+        "Amazon Simple Storage Service",
+        "0.25",
+        "0.20",
+        "INV-1",
+    );
+    let mut c = common(
+        "2024-02-02T00:00:00.000Z",
+        "2024-02-02T01:00:00.000Z",
+        "AWSLambda",
+        "AWS Lambda",
+        "2.5",
+        "2.5",
+        "",
+    );
     if tags_as_map {
-        a.insert("resource_tags", r#"{"user_team":"payments","user_cost_center":"42"}"#.into());
+        a.insert(
+            "resource_tags",
+            r#"{"user_team":"payments","user_cost_center":"42"}"#.into(),
+        );
         b.insert("resource_tags", "{}".into());
-        c.insert("resource_tags", r#"{"user_team":"search","aws_createdBy":"IAMUser:alice"}"#.into());
+        c.insert(
+            "resource_tags",
+            r#"{"user_team":"search","aws_createdBy":"IAMUser:alice"}"#.into(),
+        );
     } else {
         a.insert("resource_tags_user_team", "payments".into());
         a.insert("resource_tags_user_cost_center", "42".into());
@@ -333,24 +541,64 @@ fn cur2_filler(types: &BTreeMap<String, String>) -> impl Fn(&str) -> String + '_
 
 fn check_cur2(rows: &[R], created_by_dim: &str) {
     let (d1, d2) = (us("2024-02-01"), us("2024-02-02"));
-    assert!(rows.iter().all(|r| r.source == "cur" && r.unit.as_deref() == Some("USD")), "USD by default");
-    let get = |dim: &str, k: &str, m: &str, day: i64| rows.iter().find(|r| r.dim == dim && r.key == k && r.metric == m && r.start == day).map(|r| r.amount);
+    assert!(
+        rows.iter()
+            .all(|r| r.source == "cur" && r.unit.as_deref() == Some("USD")),
+        "USD by default"
+    );
+    let get = |dim: &str, k: &str, m: &str, day: i64| {
+        rows.iter()
+            .find(|r| r.dim == dim && r.key == k && r.metric == m && r.start == day)
+            .map(|r| r.amount)
+    };
     assert_eq!(get(TOTAL_DIMENSION, "", "UnblendedCost", d1), Some(1.0));
-    assert!(close(get(TOTAL_DIMENSION, "", "NetUnblendedCost", d1).unwrap(), 0.9));
+    assert!(close(
+        get(TOTAL_DIMENSION, "", "NetUnblendedCost", d1).unwrap(),
+        0.9
+    ));
     assert_eq!(get(TOTAL_DIMENSION, "", "UnblendedCost", d2), Some(2.5));
-    assert!(!rows.iter().any(|r| r.metric == "BlendedCost"), "no blended cost column in CUR 2.0");
+    assert!(
+        !rows.iter().any(|r| r.metric == "BlendedCost"),
+        "no blended cost column in CUR 2.0"
+    );
     assert!(rows.iter().filter(|r| r.start == d2).all(|r| r.est));
     assert!(rows.iter().filter(|r| r.start == d1).all(|r| !r.est));
     // The `product` map names the service.
-    assert_eq!(get("SERVICE", "AWS Lambda", "UnblendedCost", d1), Some(0.75));
-    assert_eq!(get("SERVICE", "Amazon Simple Storage Service", "UnblendedCost", d1), Some(0.25));
+    assert_eq!(
+        get("SERVICE", "AWS Lambda", "UnblendedCost", d1),
+        Some(0.75)
+    );
+    assert_eq!(
+        get(
+            "SERVICE",
+            "Amazon Simple Storage Service",
+            "UnblendedCost",
+            d1
+        ),
+        Some(0.25)
+    );
     assert_eq!(get("TAG:team", "payments", "UnblendedCost", d1), Some(0.75));
-    assert_eq!(get("TAG:team", costs::UNTAGGED, "UnblendedCost", d1), Some(0.25));
+    assert_eq!(
+        get("TAG:team", costs::UNTAGGED, "UnblendedCost", d1),
+        Some(0.25)
+    );
     assert_eq!(get("TAG:team", "search", "UnblendedCost", d2), Some(2.5));
-    assert_eq!(get("TAG:cost_center", "42", "UnblendedCost", d1), Some(0.75));
-    assert_eq!(get("TAG:cost_center", costs::UNTAGGED, "UnblendedCost", d2), Some(2.5));
-    assert_eq!(get(created_by_dim, "IAMUser:alice", "UnblendedCost", d2), Some(2.5));
-    assert_eq!(get(created_by_dim, costs::UNTAGGED, "UnblendedCost", d1), Some(1.0));
+    assert_eq!(
+        get("TAG:cost_center", "42", "UnblendedCost", d1),
+        Some(0.75)
+    );
+    assert_eq!(
+        get("TAG:cost_center", costs::UNTAGGED, "UnblendedCost", d2),
+        Some(2.5)
+    );
+    assert_eq!(
+        get(created_by_dim, "IAMUser:alice", "UnblendedCost", d2),
+        Some(2.5)
+    );
+    assert_eq!(
+        get(created_by_dim, costs::UNTAGGED, "UnblendedCost", d1),
+        Some(1.0)
+    );
 }
 
 #[test]
@@ -362,17 +610,31 @@ fn cur2_csv_documented_columns() {
     assert!(header.iter().any(|h| h == "resource_tags"));
 
     // Tags in the `resource_tags` map column.
-    let b = import(&build_csv(&header, &cur2_items(true), cur2_filler(&types)), Format::CurCsv);
+    let b = import(
+        &build_csv(&header, &cur2_items(true), cur2_filler(&types)),
+        Format::CurCsv,
+    );
     assert!(b.skipped.is_empty(), "{:?}", b.skipped);
     assert_eq!(b.records, 3);
     check_cur2(&rows(b), "TAG:aws:createdBy");
 
     // Tags as flattened `resource_tags_user_<key>` columns instead of the map.
-    let mut flat: Vec<String> = header.iter().filter(|h| *h != "resource_tags").cloned().collect();
-    for t in ["resource_tags_user_team", "resource_tags_user_cost_center", "resource_tags_aws_created_by"] {
+    let mut flat: Vec<String> = header
+        .iter()
+        .filter(|h| *h != "resource_tags")
+        .cloned()
+        .collect();
+    for t in [
+        "resource_tags_user_team",
+        "resource_tags_user_cost_center",
+        "resource_tags_aws_created_by",
+    ] {
         flat.push(t.to_owned());
     }
-    let b = import(&build_csv(&flat, &cur2_items(false), cur2_filler(&types)), Format::CurCsv);
+    let b = import(
+        &build_csv(&flat, &cur2_items(false), cur2_filler(&types)),
+        Format::CurCsv,
+    );
     assert!(b.skipped.is_empty(), "{:?}", b.skipped);
     check_cur2(&rows(b), "TAG:aws:created_by");
 }
@@ -383,8 +645,13 @@ fn map_series(name: &str, rows: &[Vec<(&str, &str)>]) -> Series {
         .iter()
         .map(|pairs| {
             let k = Series::new("key".into(), pairs.iter().map(|p| p.0).collect::<Vec<_>>());
-            let v = Series::new("value".into(), pairs.iter().map(|p| p.1).collect::<Vec<_>>());
-            StructChunked::from_series("entries".into(), pairs.len(), [k, v].iter()).unwrap().into_series()
+            let v = Series::new(
+                "value".into(),
+                pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+            );
+            StructChunked::from_series("entries".into(), pairs.len(), [k, v].iter())
+                .unwrap()
+                .into_series()
         })
         .collect();
     Series::new(name.into(), lists)
@@ -403,7 +670,11 @@ fn cur2_parquet_documented_columns() {
     let cols = column_list("cur2-data-exports-columns.csv");
     let n = 3;
     let ts = |s: &str| us(s);
-    let starts = [ts("2024-02-01T00:00:00Z"), ts("2024-02-01T13:00:00Z"), ts("2024-02-02T00:00:00Z")];
+    let starts = [
+        ts("2024-02-01T00:00:00Z"),
+        ts("2024-02-01T13:00:00Z"),
+        ts("2024-02-02T00:00:00Z"),
+    ];
     let mut columns: Vec<Column> = Vec::new();
     for (name, ty) in &cols {
         let s: Series = match (name.as_str(), ty.as_str()) {
@@ -411,8 +682,12 @@ fn cur2_parquet_documented_columns() {
             ("line_item_usage_end_date", _) => timestamps(name, &starts.map(|s| s + 3_600_000_000)),
             ("line_item_unblended_cost", _) => Series::new(name.into(), &[0.75, 0.25, 2.5]),
             ("line_item_net_unblended_cost", _) => Series::new(name.into(), &[0.7, 0.2, 2.5]),
-            ("line_item_product_code", _) => Series::new(name.into(), &["AWSLambda", "AmazonS3", "AWSLambda"]),
-            ("bill_invoice_id", _) => Series::new(name.into(), &[Some("INV-1"), Some("INV-1"), None]),
+            ("line_item_product_code", _) => {
+                Series::new(name.into(), &["AWSLambda", "AmazonS3", "AWSLambda"])
+            }
+            ("bill_invoice_id", _) => {
+                Series::new(name.into(), &[Some("INV-1"), Some("INV-1"), None])
+            }
             ("product", _) => map_series(
                 name,
                 &[
@@ -436,7 +711,9 @@ fn cur2_parquet_documented_columns() {
                     .map(|_| {
                         let k = Series::new("key".into(), ["bundled_discount"]);
                         let v = Series::new("value".into(), [0.0f64]);
-                        StructChunked::from_series("entries".into(), 1, [k, v].iter()).unwrap().into_series()
+                        StructChunked::from_series("entries".into(), 1, [k, v].iter())
+                            .unwrap()
+                            .into_series()
                     })
                     .collect();
                 Series::new(name.into(), lists)
@@ -448,7 +725,10 @@ fn cur2_parquet_documented_columns() {
     }
     let mut df = DataFrame::new(n, columns).unwrap();
     let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf).with_compression(ParquetCompression::Snappy).finish(&mut df).unwrap();
+    ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Snappy)
+        .finish(&mut df)
+        .unwrap();
 
     let b = import(&buf, Format::CurParquet);
     assert!(b.skipped.is_empty(), "{:?}", b.skipped);
@@ -457,6 +737,11 @@ fn cur2_parquet_documented_columns() {
 
     // A cut file is counted, not a panic.
     let mut b = Batch::default();
-    parse(Format::CurParquet, &buf[..buf.len() - 100], &ParseContext::default(), &mut b);
+    parse(
+        Format::CurParquet,
+        &buf[..buf.len() - 100],
+        &ParseContext::default(),
+        &mut b,
+    );
     assert_eq!(b.skipped.get(&SkipReason::Binary), Some(&1));
 }

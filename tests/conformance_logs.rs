@@ -405,7 +405,7 @@ fn powertools_typescript() {
         _ => None,
     });
     assert_eq!((flag(&cold), flag(&warm)), (Some(true), Some(false)));
-    let inv_warm = inv(&warm);
+    let inv_warm = assemble(&warm.facts).unwrap();
     assert_eq!(Inv::of(&inv_warm, "abcdef123456abcdef123456").cold(), Some(false));
     let mut both = cold.facts.clone();
     both.extend(warm.facts.iter().cloned());

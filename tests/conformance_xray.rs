@@ -14,9 +14,20 @@ fn load(name: &str, expected: Format) -> (Batch, Spans) {
     let detected = parse::detect::detect(&bytes);
     assert_eq!(detected.format, expected, "format of {name}");
     let mut out = Batch::default();
-    parse::parse(detected.format, &detected.payload, &ParseContext::default(), &mut out);
-    let spans = std::mem::take(&mut out.spans).finish().expect("spans frame");
-    let graph_items: usize = out.service_graphs.iter().map(|g| g.nodes.len() + g.edges.len()).sum();
+    parse::parse(
+        detected.format,
+        &detected.payload,
+        &ParseContext::default(),
+        &mut out,
+    );
+    let spans = std::mem::take(&mut out.spans)
+        .finish()
+        .expect("spans frame");
+    let graph_items: usize = out
+        .service_graphs
+        .iter()
+        .map(|g| g.nodes.len() + g.edges.len())
+        .sum();
     assert_eq!(
         out.records,
         (spans.height() + graph_items) as u64 + out.skipped_total(),
@@ -34,12 +45,20 @@ impl Spans {
     }
     fn row(&self, id: &str) -> usize {
         let ids = self.0.column("id").unwrap().str().unwrap();
-        let rows: Vec<usize> = (0..self.len()).filter(|&i| ids.get(i) == Some(id)).collect();
+        let rows: Vec<usize> = (0..self.len())
+            .filter(|&i| ids.get(i) == Some(id))
+            .collect();
         assert_eq!(rows.len(), 1, "exactly one span with id {id}");
         rows[0]
     }
     fn str(&self, id: &str, col: &str) -> Option<String> {
-        self.0.column(col).unwrap().str().unwrap().get(self.row(id)).map(str::to_owned)
+        self.0
+            .column(col)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(self.row(id))
+            .map(str::to_owned)
     }
     fn f64(&self, id: &str, col: &str) -> Option<f64> {
         self.0.column(col).unwrap().f64().unwrap().get(self.row(id))
@@ -50,11 +69,18 @@ impl Spans {
         c.i64().unwrap().get(self.row(id))
     }
     fn bool(&self, id: &str, col: &str) -> Option<bool> {
-        self.0.column(col).unwrap().bool().unwrap().get(self.row(id))
+        self.0
+            .column(col)
+            .unwrap()
+            .bool()
+            .unwrap()
+            .get(self.row(id))
     }
     fn ids(&self) -> Vec<String> {
         let ids = self.0.column("id").unwrap().str().unwrap();
-        (0..self.len()).filter_map(|i| ids.get(i).map(str::to_owned)).collect()
+        (0..self.len())
+            .filter_map(|i| ids.get(i).map(str::to_owned))
+            .collect()
     }
     fn count(&self, col: &str, value: &str) -> usize {
         let c = self.0.column(col).unwrap().str().unwrap();
@@ -80,9 +106,15 @@ fn batch_get_traces_lambda_eb_and_inferred_segments() {
     // AWS::Lambda service segment: the Lambda request ID and the function ARN.
     let lambda = "1fb07842d944e714";
     assert_eq!(s.str(lambda, "origin").as_deref(), Some("AWS::Lambda"));
-    assert_eq!(s.str(lambda, "parent_id").as_deref(), Some("0c544c1b1bbff948"));
+    assert_eq!(
+        s.str(lambda, "parent_id").as_deref(),
+        Some("0c544c1b1bbff948")
+    );
     assert_eq!(s.str(lambda, "segment_id").as_deref(), Some(lambda));
-    assert_eq!(s.str(lambda, "request_id").as_deref(), Some("ac086670-6373-11e7-a174-f31b3397f190"));
+    assert_eq!(
+        s.str(lambda, "request_id").as_deref(),
+        Some("ac086670-6373-11e7-a174-f31b3397f190")
+    );
     assert_eq!(
         s.str(lambda, "resource").as_deref(),
         Some("arn:aws:lambda:us-west-2:123456789012:function:random-name")
@@ -95,15 +127,24 @@ fn batch_get_traces_lambda_eb_and_inferred_segments() {
     // Elastic Beanstalk segment and its nested subsegments.
     let eb = "194fcc8747581230";
     assert_eq!(s.str(eb, "name").as_deref(), Some("Scorekeep"));
-    assert_eq!(s.str(eb, "origin").as_deref(), Some("AWS::ElasticBeanstalk::Environment"));
+    assert_eq!(
+        s.str(eb, "origin").as_deref(),
+        Some("AWS::ElasticBeanstalk::Environment")
+    );
     assert_eq!(s.str(eb, "parent_id"), None);
     assert_eq!(s.str(eb, "http_method").as_deref(), Some("POST"));
-    assert_eq!(s.str(eb, "http_url").as_deref(), Some("http://scorekeep.elasticbeanstalk.com/api/user"));
+    assert_eq!(
+        s.str(eb, "http_url").as_deref(),
+        Some("http://scorekeep.elasticbeanstalk.com/api/user")
+    );
     assert_eq!(s.f64(eb, "duration_ms"), Some(3232.0));
     let invoke = "0c544c1b1bbff948";
     assert_eq!(s.str(invoke, "parent_id").as_deref(), Some(eb));
     assert_eq!(s.str(invoke, "segment_id").as_deref(), Some(eb));
-    assert_eq!(s.str(invoke, "origin").as_deref(), Some("AWS::ElasticBeanstalk::Environment"));
+    assert_eq!(
+        s.str(invoke, "origin").as_deref(),
+        Some("AWS::ElasticBeanstalk::Environment")
+    );
     assert_eq!(s.str(invoke, "namespace").as_deref(), Some("aws"));
     assert_eq!(s.str(invoke, "aws_operation").as_deref(), Some("Invoke"));
     assert_eq!(s.str(invoke, "resource").as_deref(), Some("random-name"));
@@ -116,31 +157,57 @@ fn batch_get_traces_lambda_eb_and_inferred_segments() {
 
     // AWS::Lambda::Function segment: Initialization, annotations, SNS.
     let func = "00f91aa01f4984fd";
-    assert_eq!(s.str(func, "origin").as_deref(), Some("AWS::Lambda::Function"));
+    assert_eq!(
+        s.str(func, "origin").as_deref(),
+        Some("AWS::Lambda::Function")
+    );
     assert_eq!(s.str(func, "parent_id").as_deref(), Some(lambda));
     assert_eq!(s.f64(func, "duration_ms"), Some(1740.0));
-    assert_eq!(s.str(func, "resource").as_deref(), Some("arn:aws:lambda:us-west-2:123456789012:function:random-name"));
+    assert_eq!(
+        s.str(func, "resource").as_deref(),
+        Some("arn:aws:lambda:us-west-2:123456789012:function:random-name")
+    );
     let init = "2279c0030c955e52";
     assert_eq!(s.str(init, "name").as_deref(), Some("Initialization"));
     assert_eq!(s.str(init, "parent_id").as_deref(), Some(func));
-    assert_eq!(s.str(init, "origin").as_deref(), Some("AWS::Lambda::Function"));
+    assert_eq!(
+        s.str(init, "origin").as_deref(),
+        Some("AWS::Lambda::Function")
+    );
     assert_eq!(s.f64(init, "duration_ms"), Some(755.0));
-    assert_eq!(s.str("e6d2fe619f827804", "annotations").as_deref(), Some(r#"{"Name":"Ola","UserID":"5M388M1E"}"#));
+    assert_eq!(
+        s.str("e6d2fe619f827804", "annotations").as_deref(),
+        Some(r#"{"Name":"Ola","UserID":"5M388M1E"}"#)
+    );
     let sns = "b29b548af4d54a0f";
     assert_eq!(s.str(sns, "aws_operation").as_deref(), Some("Publish"));
     assert_eq!(
         s.str(sns, "resource").as_deref(),
-        Some("arn:aws:sns:us-west-2:123456789012:awseb-e-ruag3jyweb-stack-NotificationTopic-6B829NT9V5O9")
+        Some(
+            "arn:aws:sns:us-west-2:123456789012:awseb-e-ruag3jyweb-stack-NotificationTopic-6B829NT9V5O9"
+        )
     );
-    assert_eq!(s.str(sns, "request_id").as_deref(), Some("a2137970-f6fc-5029-83e8-28aadeb99198"));
+    assert_eq!(
+        s.str(sns, "request_id").as_deref(),
+        Some("a2137970-f6fc-5029-83e8-28aadeb99198")
+    );
 
     // Inferred segments hang off the subsegments that called them.
     let ddb_inferred = "17ba309b32c7fbaf";
     assert_eq!(s.str(ddb_inferred, "kind").as_deref(), Some("inferred"));
     assert_eq!(s.str(ddb_inferred, "parent_id").as_deref(), Some(ddb));
-    assert_eq!(s.str(ddb_inferred, "origin").as_deref(), Some("AWS::DynamoDB::Table"));
-    assert_eq!(s.str(ddb_inferred, "resource").as_deref(), Some("scorekeep-user"));
-    assert_eq!(s.str("1ee3c4a523f89ca5", "kind").as_deref(), Some("inferred"));
+    assert_eq!(
+        s.str(ddb_inferred, "origin").as_deref(),
+        Some("AWS::DynamoDB::Table")
+    );
+    assert_eq!(
+        s.str(ddb_inferred, "resource").as_deref(),
+        Some("scorekeep-user")
+    );
+    assert_eq!(
+        s.str("1ee3c4a523f89ca5", "kind").as_deref(),
+        Some("inferred")
+    );
     assert_eq!(s.str("1ee3c4a523f89ca5", "parent_id").as_deref(), Some(sns));
     for id in s.ids() {
         assert_eq!(s.bool(&id, "fault"), Some(false), "{id}");
@@ -169,26 +236,58 @@ fn batch_get_traces_lambda_eb_and_inferred_segments() {
 
 #[test]
 fn trace_object_with_initialization_invocation_overhead() {
-    let (out, s) = load("xray-trace-lambda-function-init-overhead-invocation.json", Format::XrayTraces);
+    let (out, s) = load(
+        "xray-trace-lambda-function-init-overhead-invocation.json",
+        Format::XrayTraces,
+    );
     assert_eq!(s.len(), 5);
     assert_eq!(out.skipped_total(), 0);
     let func = "3705e19822f3db45";
-    assert_eq!(s.str(func, "trace_id").as_deref(), Some("1-64de5a99-5d09aa705e56bbd0152548cb"));
+    assert_eq!(
+        s.str(func, "trace_id").as_deref(),
+        Some("1-64de5a99-5d09aa705e56bbd0152548cb")
+    );
     assert_eq!(s.str(func, "kind").as_deref(), Some("segment"));
-    assert_eq!(s.str(func, "origin").as_deref(), Some("AWS::Lambda::Function"));
-    assert_eq!(s.str(func, "parent_id").as_deref(), Some("60af780ecc5b639d"));
-    assert!(close(s.f64(func, "duration_ms"), 648.12), "{:?}", s.f64(func, "duration_ms"));
+    assert_eq!(
+        s.str(func, "origin").as_deref(),
+        Some("AWS::Lambda::Function")
+    );
+    assert_eq!(
+        s.str(func, "parent_id").as_deref(),
+        Some("60af780ecc5b639d")
+    );
+    assert!(
+        close(s.f64(func, "duration_ms"), 648.12),
+        "{:?}",
+        s.f64(func, "duration_ms")
+    );
     let init = "d42ac4bfc7906b53";
     assert_eq!(s.str(init, "name").as_deref(), Some("Initialization"));
-    assert!(close(s.f64(init, "duration_ms"), 352.086), "{:?}", s.f64(init, "duration_ms"));
-    assert_eq!(s.str("83f9591e84c79024", "name").as_deref(), Some("Overhead"));
-    assert_eq!(s.str("5640de914527757d", "name").as_deref(), Some("Invocation"));
+    assert!(
+        close(s.f64(init, "duration_ms"), 352.086),
+        "{:?}",
+        s.f64(init, "duration_ms")
+    );
+    assert_eq!(
+        s.str("83f9591e84c79024", "name").as_deref(),
+        Some("Overhead")
+    );
+    assert_eq!(
+        s.str("5640de914527757d", "name").as_deref(),
+        Some("Invocation")
+    );
     let events = "aabeb336dc5bce90";
-    assert_eq!(s.str(events, "parent_id").as_deref(), Some("5640de914527757d"));
+    assert_eq!(
+        s.str(events, "parent_id").as_deref(),
+        Some("5640de914527757d")
+    );
     assert_eq!(s.str(events, "segment_id").as_deref(), Some(func));
     assert_eq!(s.str(events, "namespace").as_deref(), Some("aws"));
     assert_eq!(s.str(events, "aws_operation").as_deref(), Some("PutEvents"));
-    assert_eq!(s.str(events, "request_id").as_deref(), Some("e957a46b-60da-47be-b4af-8b947507c9ab"));
+    assert_eq!(
+        s.str(events, "request_id").as_deref(),
+        Some("e957a46b-60da-47be-b4af-8b947507c9ab")
+    );
     assert_eq!(s.f64(events, "duration_ms"), Some(500.0));
     // The AWS::Lambda segment that carries the request ID is not in this trace: no fact.
     assert!(out.facts.is_empty());
@@ -196,66 +295,121 @@ fn trace_object_with_initialization_invocation_overhead() {
 
 #[test]
 fn daemon_raw_dynamodb_fault_and_cause() {
-    let (out, s) = load("xray-daemon-raw-segment-ddb-fault-cause.txt", Format::XrayDaemonRaw);
+    let (out, s) = load(
+        "xray-daemon-raw-segment-ddb-fault-cause.txt",
+        Format::XrayDaemonRaw,
+    );
     assert_eq!(s.len(), 18);
     assert_eq!(out.skipped_total(), 0);
-    assert_eq!(s.count("trace_id", "1-5f29ab21-d4ebf299219a65bd5c31d6da"), 18);
+    assert_eq!(
+        s.count("trace_id", "1-5f29ab21-d4ebf299219a65bd5c31d6da"),
+        18
+    );
     assert_eq!(s.count("kind", "segment"), 1);
     assert_eq!(s.count("segment_id", "88ad1df59cd7a7be"), 18);
     let root = "88ad1df59cd7a7be";
     assert_eq!(s.str(root, "name").as_deref(), Some("DDB"));
     assert_eq!(s.bool(root, "fault"), Some(true));
-    assert_eq!(s.str(root, "cause").as_deref(), Some("ResourceNotFoundException: Requested resource not found"));
+    assert_eq!(
+        s.str(root, "cause").as_deref(),
+        Some("ResourceNotFoundException: Requested resource not found")
+    );
     assert_eq!(s.i64(root, "start"), Some(1_596_566_305_535_414));
-    assert!(close(s.f64(root, "duration_ms"), 57.440), "{:?}", s.f64(root, "duration_ms"));
+    assert!(
+        close(s.f64(root, "duration_ms"), 57.440),
+        "{:?}",
+        s.f64(root, "duration_ms")
+    );
     let sub = "7df694142c905d8d";
     assert_eq!(
         s.str(sub, "annotations").as_deref(),
         Some(r#"{"DDB.DescribeExistingTableAndPutToMissingTable.Annotation":"anno"}"#)
     );
     let describe = "7318c46a385557f5";
-    assert_eq!(s.str(describe, "aws_operation").as_deref(), Some("DescribeTable"));
-    assert_eq!(s.str(describe, "resource").as_deref(), Some("xray_sample_table"));
+    assert_eq!(
+        s.str(describe, "aws_operation").as_deref(),
+        Some("DescribeTable")
+    );
+    assert_eq!(
+        s.str(describe, "resource").as_deref(),
+        Some("xray_sample_table")
+    );
     assert_eq!(s.i64(describe, "http_status"), Some(200));
     assert_eq!(s.bool(describe, "fault"), Some(false));
     let put = "71631df3f58bdfc5";
     assert_eq!(s.str(put, "aws_operation").as_deref(), Some("PutItem"));
     assert_eq!(s.str(put, "resource").as_deref(), Some("does_not_exist"));
-    assert_eq!(s.str(put, "request_id").as_deref(), Some("TJUJNR0JV84CFHJL93D3GIA0LBVV4KQNSO5AEMVJF66Q9ASUAAJG"));
+    assert_eq!(
+        s.str(put, "request_id").as_deref(),
+        Some("TJUJNR0JV84CFHJL93D3GIA0LBVV4KQNSO5AEMVJF66Q9ASUAAJG")
+    );
     assert_eq!(s.i64(put, "http_status"), Some(400));
     assert_eq!(s.bool(put, "fault"), Some(true));
     assert_eq!(s.str(put, "parent_id").as_deref(), Some(sub));
     // Five levels deep: dns < connect < attempt < dynamodb < DDB.Describe… < DDB.
     assert_eq!(s.str("0cab02b318413eb1", "name").as_deref(), Some("dns"));
-    assert_eq!(s.str("0cab02b318413eb1", "parent_id").as_deref(), Some("417b81b977b9563b"));
-    assert_eq!(s.str("ba8d350c0e8cdc4b", "cause").as_deref(), Some("ResourceNotFoundException: Requested resource not found"));
+    assert_eq!(
+        s.str("0cab02b318413eb1", "parent_id").as_deref(),
+        Some("417b81b977b9563b")
+    );
+    assert_eq!(
+        s.str("ba8d350c0e8cdc4b", "cause").as_deref(),
+        Some("ResourceNotFoundException: Requested resource not found")
+    );
 }
 
 #[test]
 fn segment_documents_apigateway_lambda_events_lines() {
-    let (out, s) = load("xray-segment-documents-apigw-lambda-events.jsonl", Format::XraySegments);
+    let (out, s) = load(
+        "xray-segment-documents-apigw-lambda-events.jsonl",
+        Format::XraySegments,
+    );
     assert_eq!(s.len(), 6);
     assert_eq!(out.skipped_total(), 0);
     let stage = "2b4e0ef3499cd781";
-    assert_eq!(s.str(stage, "origin").as_deref(), Some("AWS::ApiGateway::Stage"));
-    assert_eq!(s.str(stage, "request_id").as_deref(), Some("a8722fe5-a391-4c9f-bd89-024d8a6f595e"));
-    assert_eq!(s.str(stage, "annotations").as_deref(), Some(r#"{"aws:api_id":"xxx","aws:api_stage":"Prod"}"#));
+    assert_eq!(
+        s.str(stage, "origin").as_deref(),
+        Some("AWS::ApiGateway::Stage")
+    );
+    assert_eq!(
+        s.str(stage, "request_id").as_deref(),
+        Some("a8722fe5-a391-4c9f-bd89-024d8a6f595e")
+    );
+    assert_eq!(
+        s.str(stage, "annotations").as_deref(),
+        Some(r#"{"aws:api_id":"xxx","aws:api_stage":"Prod"}"#)
+    );
     assert_eq!(s.str(stage, "http_method").as_deref(), Some("POST"));
     assert_eq!(s.f64(stage, "duration_ms"), Some(488.0));
     let invoke = "23a449852a482e1d";
     assert_eq!(s.str(invoke, "resource").as_deref(), Some("my-function"));
     assert_eq!(s.str(invoke, "aws_operation").as_deref(), Some("Invoke"));
-    assert_eq!(s.str(invoke, "origin").as_deref(), Some("AWS::ApiGateway::Stage"));
+    assert_eq!(
+        s.str(invoke, "origin").as_deref(),
+        Some("AWS::ApiGateway::Stage")
+    );
     let lambda = "4174aefb49d05470";
     assert_eq!(s.str(lambda, "origin").as_deref(), Some("AWS::Lambda"));
-    assert_eq!(s.str(lambda, "request_id").as_deref(), Some("63ea79ab-e338-4c12-a534-91a2dc43e2b0"));
+    assert_eq!(
+        s.str(lambda, "request_id").as_deref(),
+        Some("63ea79ab-e338-4c12-a534-91a2dc43e2b0")
+    );
     assert_eq!(s.i64(lambda, "http_status"), Some(202));
-    assert_eq!(s.str("7f27e935214d0df0", "name").as_deref(), Some("Dwell Time"));
-    assert_eq!(s.str("695ea167ab53c29f", "parent_id").as_deref(), Some(lambda));
+    assert_eq!(
+        s.str("7f27e935214d0df0", "name").as_deref(),
+        Some("Dwell Time")
+    );
+    assert_eq!(
+        s.str("695ea167ab53c29f", "parent_id").as_deref(),
+        Some(lambda)
+    );
     let events = "224acacf31b69977";
     assert_eq!(s.str(events, "kind").as_deref(), Some("inferred"));
     assert_eq!(s.str(events, "origin").as_deref(), Some("AWS::Events"));
-    assert_eq!(s.str(events, "trace_id").as_deref(), Some("1-64de5a99-5d09aa705e56bbd0152548cb"));
+    assert_eq!(
+        s.str(events, "trace_id").as_deref(),
+        Some("1-64de5a99-5d09aa705e56bbd0152548cb")
+    );
     assert!(out.facts.is_empty());
 }
 
@@ -277,7 +431,10 @@ fn segment_minimal_ec2_and_annotations() {
     let id = "6b55dcc497934f1a";
     assert_eq!(s.str(id, "origin").as_deref(), Some("AWS::EC2::Instance"));
     assert_eq!(s.str(id, "http_method").as_deref(), Some("POST"));
-    assert_eq!(s.str(id, "http_url").as_deref(), Some("http://www.example.com/api/user"));
+    assert_eq!(
+        s.str(id, "http_url").as_deref(),
+        Some("http://www.example.com/api/user")
+    );
     assert_eq!(s.i64(id, "http_status"), Some(200));
     assert_eq!(s.f64(id, "duration_ms"), Some(409.0));
     assert_eq!(s.str(id, "annotations"), None);
@@ -286,7 +443,9 @@ fn segment_minimal_ec2_and_annotations() {
     assert_eq!(s.len(), 1);
     assert_eq!(
         s.str("6b55dcc497932f1a", "annotations").as_deref(),
-        Some(r#"{"country":"United States","customer_category":124,"internal":false,"zip_code":98101}"#)
+        Some(
+            r#"{"country":"United States","customer_category":124,"internal":false,"zip_code":98101}"#
+        )
     );
 }
 
@@ -306,7 +465,9 @@ fn in_progress_then_completed_segment_keeps_the_completed_one() {
     let mut input = common::fixture("xray-segment-in-progress.json");
     input.push(b'\n');
     // The same segment ID, now completed (the minimal example with the in-progress ID).
-    let done = String::from_utf8(common::fixture("xray-segment-minimal.json")).unwrap().replace("70de5b6f19ff9a0a", "70de5b6f19ff9a0b");
+    let done = String::from_utf8(common::fixture("xray-segment-minimal.json"))
+        .unwrap()
+        .replace("70de5b6f19ff9a0a", "70de5b6f19ff9a0b");
     input.extend_from_slice(done.as_bytes());
     let mut out = Batch::default();
     parse::xray::parse_segment_documents(&input, &ParseContext::default(), &mut out);
@@ -319,21 +480,34 @@ fn in_progress_then_completed_segment_keeps_the_completed_one() {
 
 #[test]
 fn segment_with_embedded_remote_subsegment() {
-    let (_, s) = load("xray-segment-embedded-remote-subsegment.json", Format::XraySegments);
+    let (_, s) = load(
+        "xray-segment-embedded-remote-subsegment.json",
+        Format::XraySegments,
+    );
     assert_eq!(s.len(), 2);
     let seg = "defdfd9912dc5a56";
     let sub = "53995c3f42cd8ad8";
     assert_eq!(s.str(seg, "origin"), None);
-    assert_eq!(s.str(seg, "http_url").as_deref(), Some("https://www.example.com/health"));
+    assert_eq!(
+        s.str(seg, "http_url").as_deref(),
+        Some("https://www.example.com/health")
+    );
     assert_eq!(s.str(seg, "resource"), None);
     assert_eq!(s.str(sub, "kind").as_deref(), Some("subsegment"));
     assert_eq!(s.str(sub, "namespace").as_deref(), Some("remote"));
     assert_eq!(s.str(sub, "parent_id").as_deref(), Some(seg));
     assert_eq!(s.str(sub, "segment_id").as_deref(), Some(seg));
-    assert_eq!(s.str(sub, "trace_id").as_deref(), Some("1-5759e988-bd862e3fe1be46a994272793"));
+    assert_eq!(
+        s.str(sub, "trace_id").as_deref(),
+        Some("1-5759e988-bd862e3fe1be46a994272793")
+    );
     assert_eq!(s.str(sub, "resource").as_deref(), Some("api.example.com"));
     assert_eq!(s.str(sub, "http_method").as_deref(), Some("POST"));
-    assert!(close(s.f64(sub, "duration_ms"), 26.1), "{:?}", s.f64(sub, "duration_ms"));
+    assert!(
+        close(s.f64(sub, "duration_ms"), 26.1),
+        "{:?}",
+        s.f64(sub, "duration_ms")
+    );
 }
 
 #[test]
@@ -354,7 +528,10 @@ fn independent_subsegment() {
     assert_eq!(s.len(), 1);
     let id = "53995c3f42cd8ad8";
     assert_eq!(s.str(id, "kind").as_deref(), Some("subsegment"));
-    assert_eq!(s.str(id, "trace_id").as_deref(), Some("1-581cf771-a006649127e371903a2de979"));
+    assert_eq!(
+        s.str(id, "trace_id").as_deref(),
+        Some("1-581cf771-a006649127e371903a2de979")
+    );
     assert_eq!(s.str(id, "parent_id").as_deref(), Some("defdfd9912dc5a56"));
     // Its parent segment is not in the input: the parent ID stands for the segment.
     assert_eq!(s.str(id, "segment_id").as_deref(), Some("defdfd9912dc5a56"));
@@ -372,20 +549,41 @@ fn bare_subsegments_dynamodb_http_sql() {
     assert_eq!(s.str(id, "trace_id"), None);
     assert_eq!(s.str(id, "resource").as_deref(), Some("scorekeep-user"));
     assert_eq!(s.str(id, "aws_operation").as_deref(), Some("UpdateItem"));
-    assert_eq!(s.str(id, "request_id").as_deref(), Some("UBQNSO5AEM8T4FDA4RQDEB94OVTDRVV4K4HIRGVJF66Q9ASUAAJG"));
+    assert_eq!(
+        s.str(id, "request_id").as_deref(),
+        Some("UBQNSO5AEM8T4FDA4RQDEB94OVTDRVV4K4HIRGVJF66Q9ASUAAJG")
+    );
     assert_eq!(s.i64(id, "http_status"), Some(200));
     assert_eq!(s.f64(id, "duration_ms"), Some(6.0));
 
-    let (_, s) = load("xray-subsegment-metadata-dynamodb.json", Format::XraySegments);
+    let (_, s) = load(
+        "xray-subsegment-metadata-dynamodb.json",
+        Format::XraySegments,
+    );
     assert_eq!(s.len(), 2);
-    assert_eq!(s.str("0e58d2918e9038e8", "name").as_deref(), Some("## UserModel.saveUser"));
-    assert_eq!(s.str("0f910026178b71eb", "parent_id").as_deref(), Some("0e58d2918e9038e8"));
-    assert_eq!(s.str("0f910026178b71eb", "resource").as_deref(), Some("scorekeep-user"));
+    assert_eq!(
+        s.str("0e58d2918e9038e8", "name").as_deref(),
+        Some("## UserModel.saveUser")
+    );
+    assert_eq!(
+        s.str("0f910026178b71eb", "parent_id").as_deref(),
+        Some("0e58d2918e9038e8")
+    );
+    assert_eq!(
+        s.str("0f910026178b71eb", "resource").as_deref(),
+        Some("scorekeep-user")
+    );
 
     let (_, s) = load("xray-subsegment-http-remote.json", Format::XraySegments);
     assert_eq!(s.len(), 1);
-    assert_eq!(s.str("004f72be19cddc2a", "resource").as_deref(), Some("names.example.com"));
-    assert_eq!(s.str("004f72be19cddc2a", "http_url").as_deref(), Some("https://names.example.com/"));
+    assert_eq!(
+        s.str("004f72be19cddc2a", "resource").as_deref(),
+        Some("names.example.com")
+    );
+    assert_eq!(
+        s.str("004f72be19cddc2a", "http_url").as_deref(),
+        Some("https://names.example.com/")
+    );
 
     let (_, s) = load("xray-subsegment-sql.json", Format::XraySegments);
     assert_eq!(s.len(), 1);
@@ -418,9 +616,15 @@ fn trace_summaries_flags_http_and_annotations() {
     }
     assert_eq!(s.f64(a, "duration_ms"), Some(84.0));
     assert_eq!(s.f64(b, "duration_ms"), Some(3232.0));
-    assert_eq!(s.str(a, "http_url").as_deref(), Some("http://scorekeep.elasticbeanstalk.com/api/session"));
+    assert_eq!(
+        s.str(a, "http_url").as_deref(),
+        Some("http://scorekeep.elasticbeanstalk.com/api/session")
+    );
     assert_eq!(s.str(a, "annotations"), None);
-    assert_eq!(s.str(b, "annotations").as_deref(), Some(r#"{"Name":"Ola","UserID":"5M388M1E"}"#));
+    assert_eq!(
+        s.str(b, "annotations").as_deref(),
+        Some(r#"{"Name":"Ola","UserID":"5M388M1E"}"#)
+    );
 }
 
 #[test]
@@ -441,21 +645,53 @@ fn service_graph_nodes_edges_and_statistics() {
     assert_eq!(client.type_.as_deref(), Some("client"));
     assert_eq!(client.summary, None);
     let ec2 = g.node(2).unwrap();
-    assert_eq!(ec2.name.as_deref(), Some("xray-sample.elasticbeanstalk.com"));
+    assert_eq!(
+        ec2.name.as_deref(),
+        Some("xray-sample.elasticbeanstalk.com")
+    );
     assert_eq!(ec2.type_.as_deref(), Some("AWS::EC2::Instance"));
     assert_eq!(ec2.state.as_deref(), Some("active"));
     assert!(ec2.root);
     let st = ec2.summary.as_ref().unwrap();
-    assert_eq!((st.requests, st.ok, st.error_count, st.throttle_count, st.fault_count), (4, 3, 1, 0, 0));
+    assert_eq!(
+        (
+            st.requests,
+            st.ok,
+            st.error_count,
+            st.throttle_count,
+            st.fault_count
+        ),
+        (4, 3, 1, 0, 0)
+    );
     assert!((st.total_response_time - 0.273).abs() < 1e-9);
-    assert_eq!(ec2.response_time_histogram, vec![(0.005, 1), (0.015, 1), (0.157, 1), (0.096, 1)]);
+    assert_eq!(
+        ec2.response_time_histogram,
+        vec![(0.005, 1), (0.015, 1), (0.157, 1), (0.096, 1)]
+    );
     assert_eq!(ec2.duration_histogram.len(), 4);
-    assert_eq!(g.node(1).unwrap().type_.as_deref(), Some("AWS::DynamoDB::Table"));
+    assert_eq!(
+        g.node(1).unwrap().type_.as_deref(),
+        Some("AWS::DynamoDB::Table")
+    );
     assert_eq!(g.node(3).unwrap().names, vec!["SNS".to_owned()]);
 
-    let edge = |from: i64, to: i64| g.edges.iter().find(|e| e.from_reference_id == from && e.to_reference_id == to).unwrap();
+    let edge = |from: i64, to: i64| {
+        g.edges
+            .iter()
+            .find(|e| e.from_reference_id == from && e.to_reference_id == to)
+            .unwrap()
+    };
     let e = edge(0, 2);
-    assert_eq!((e.requests, e.ok, e.error_count, e.fault_count, e.throttle_count), (4, 3, 1, 0, 0));
+    assert_eq!(
+        (
+            e.requests,
+            e.ok,
+            e.error_count,
+            e.fault_count,
+            e.throttle_count
+        ),
+        (4, 3, 1, 0, 0)
+    );
     assert!((e.total_response_time - 0.273).abs() < 1e-9);
     assert_eq!(e.response_time_histogram.len(), 4);
     assert_eq!(e.start, Some(1_528_317_567_000_000));
@@ -490,7 +726,10 @@ fn every_xray_fixture_is_covered() {
     for entry in std::fs::read_dir(common::aws_fixtures()).expect("fixture directory") {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if name.starts_with("xray-") {
-            assert!(covered.contains(&name.as_str()), "fixture {name} has no conformance test");
+            assert!(
+                covered.contains(&name.as_str()),
+                "fixture {name} has no conformance test"
+            );
         }
     }
 }

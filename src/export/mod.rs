@@ -110,7 +110,7 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
     match format {
         OutputFormat::Table => {
             let mut t = comfy_table::Table::new();
-            t.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY);
+            t.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY);
             t.set_header(df.get_column_names().iter().map(|s| s.as_str()));
             for row in cells(df) {
                 t.add_row(row.iter().map(|c| {

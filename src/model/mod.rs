@@ -83,6 +83,7 @@ impl Frame {
                 costs::DIMENSION2,
                 costs::KEY2,
                 costs::METRIC,
+                costs::UNIT,
             ],
         }
     }

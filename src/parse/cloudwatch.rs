@@ -24,7 +24,7 @@ use super::{Batch, MAX_LINE_BYTES, ParseContext, SkipReason, lambda, time};
 /// FilterLogEvents / GetLogEvents output (`{"events": [...]}`), one or more documents.
 pub fn parse_events_json(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
-    let mut st = MessageState::default();
+    let mut st = MessageState::for_input(input.len());
     let mut sink = Sink { st: &mut st, ctx, out };
     let mut pos = skip_ws(input, 0);
     if pos >= input.len() {
@@ -54,7 +54,7 @@ pub fn parse_events_json(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 /// skipped), or several appended (as Firehose writes them).
 pub fn parse_subscription(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
-    let mut st = MessageState::default();
+    let mut st = MessageState::for_input(input.len());
     let mut sink = Sink { st: &mut st, ctx, out };
     let mut pos = 0;
     loop {
@@ -85,7 +85,7 @@ pub fn parse_subscription(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 /// JSON Lines of CloudWatch events (`{"timestamp":…,"message":…}` per line), or a JSON array of them.
 pub fn parse_event_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
-    let mut st = MessageState::default();
+    let mut st = MessageState::for_input(input.len());
     let mut sink = Sink { st: &mut st, ctx, out };
     let pos = skip_ws(input, 0);
     if input.get(pos) == Some(&b'[') {
@@ -116,7 +116,7 @@ pub fn parse_event_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 /// (`<stream> <ts> <message>`), CloudWatch S3 export lines (`<ISO ts> <message>`).
 pub fn parse_text(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
-    let mut st = MessageState::default();
+    let mut st = MessageState::for_input(input.len());
     let mut pending: Option<Pending<'_>> = None;
     let mut blanks = 0u64;
     let mut pos = 0usize;
@@ -177,7 +177,7 @@ pub fn parse_text(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 /// JSON Lines of log records (Lambda JSON format, Powertools, API Gateway access logs).
 pub fn parse_json_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
-    let mut st = MessageState::default();
+    let mut st = MessageState::for_input(input.len());
     let meta = EventMeta::default();
     for_each_line(input, out, |line, out| {
         out.records += 1;
@@ -188,7 +188,7 @@ pub fn parse_json_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 /// A JSON array of log records, or one pretty-printed record (or several appended).
 pub fn parse_json_records(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
-    let mut st = MessageState::default();
+    let mut st = MessageState::for_input(input.len());
     let pos = skip_ws(input, 0);
     if pos >= input.len() {
         return;

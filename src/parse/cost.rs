@@ -120,7 +120,8 @@ fn key_eq(a: &str, b: &str) -> bool {
 
 /// A member of `m` by key: exact first, then ignoring case and `_`.
 fn field<'v>(m: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    m.get(name).or_else(|| m.iter().find(|(k, _)| key_eq(k, name)).map(|(_, v)| v))
+    m.get(name)
+        .or_else(|| m.iter().find(|(k, _)| key_eq(k, name)).map(|(_, v)| v))
 }
 
 /// A decimal amount; non-finite values are not amounts.
@@ -144,13 +145,27 @@ struct GroupDim {
 fn group_dim(def: &Value) -> Option<GroupDim> {
     let Value::Object(d) = def else { return None };
     let key = field(d, "Key").and_then(Value::as_str)?;
-    let kind = field(d, "Type").and_then(Value::as_str).unwrap_or("DIMENSION");
+    let kind = field(d, "Type")
+        .and_then(Value::as_str)
+        .unwrap_or("DIMENSION");
     let upper = kind.to_ascii_uppercase();
     Some(match upper.as_str() {
-        "DIMENSION" => GroupDim { label: key.to_owned(), split_value: false },
-        "TAG" | "TAGS" => GroupDim { label: format!("TAG:{key}"), split_value: true },
-        "COST_CATEGORY" => GroupDim { label: format!("COST_CATEGORY:{key}"), split_value: true },
-        _ => GroupDim { label: format!("{upper}:{key}"), split_value: key.is_empty() },
+        "DIMENSION" => GroupDim {
+            label: key.to_owned(),
+            split_value: false,
+        },
+        "TAG" | "TAGS" => GroupDim {
+            label: format!("TAG:{key}"),
+            split_value: true,
+        },
+        "COST_CATEGORY" => GroupDim {
+            label: format!("COST_CATEGORY:{key}"),
+            split_value: true,
+        },
+        _ => GroupDim {
+            label: format!("{upper}:{key}"),
+            split_value: key.is_empty(),
+        },
     })
 }
 
@@ -221,8 +236,12 @@ fn ce_page(m: &Map<String, Value>, dims: &mut Option<Vec<Option<GroupDim>>>, out
 
 /// `TimePeriod` → (start, end).
 fn ce_period(r: &Map<String, Value>) -> Result<(i64, Option<i64>), SkipReason> {
-    let Some(tp) = field(r, "TimePeriod") else { return Err(SkipReason::MissingField) };
-    let Value::Object(tp) = tp else { return Err(SkipReason::BadValue) };
+    let Some(tp) = field(r, "TimePeriod") else {
+        return Err(SkipReason::MissingField);
+    };
+    let Value::Object(tp) = tp else {
+        return Err(SkipReason::BadValue);
+    };
     let start = match field(tp, "Start") {
         Some(Value::String(s)) => time::parse_iso(s).ok_or(SkipReason::BadValue)?,
         None | Some(Value::Null) => return Err(SkipReason::MissingField),
@@ -268,7 +287,11 @@ fn ce_result(r: &Value, dims: &[Option<GroupDim>], out: &mut Batch) {
     };
     match field(r, "Total") {
         Some(Value::Object(total)) => {
-            let row = CostRow { dimension: Some(TOTAL_DIMENSION), key: Some(""), ..base.clone() };
+            let row = CostRow {
+                dimension: Some(TOTAL_DIMENSION),
+                key: Some(""),
+                ..base.clone()
+            };
             ce_metrics(total, &row, out);
         }
         None | Some(Value::Null) => {}
@@ -296,7 +319,9 @@ fn ce_group(g: &Value, dims: &[Option<GroupDim>], base: &CostRow<'_>, out: &mut 
         out.records += 1;
         out.skip(reason);
     };
-    let Value::Object(g) = g else { return fail(out, SkipReason::BadValue) };
+    let Value::Object(g) = g else {
+        return fail(out, SkipReason::BadValue);
+    };
     let keys: Vec<&str> = match field(g, "Keys") {
         Some(Value::Array(ks)) => match ks.iter().map(Value::as_str).collect::<Option<Vec<_>>>() {
             Some(k) => k,
@@ -324,7 +349,13 @@ fn ce_group(g: &Value, dims: &[Option<GroupDim>], base: &CostRow<'_>, out: &mut 
         }
         _ => return fail(out, SkipReason::Unsupported),
     };
-    let row = CostRow { dimension: Some(d1.as_ref()), key: Some(k1), dimension2: d2.as_deref(), key2: k2, ..base.clone() };
+    let row = CostRow {
+        dimension: Some(d1.as_ref()),
+        key: Some(k1),
+        dimension2: d2.as_deref(),
+        key2: k2,
+        ..base.clone()
+    };
     ce_metrics(metrics, &row, out);
 }
 
@@ -350,7 +381,12 @@ fn ce_metrics(metrics: &Map<String, Value>, row: &CostRow<'_>, out: &mut Batch) 
             continue;
         };
         let unit = field(mv, "Unit").and_then(Value::as_str);
-        out.costs.push(&CostRow { metric: Some(name.as_str()), amount: Some(amount), unit, ..row.clone() });
+        out.costs.push(&CostRow {
+            metric: Some(name.as_str()),
+            amount: Some(amount),
+            unit,
+            ..row.clone()
+        });
     }
 }
 
@@ -470,7 +506,10 @@ impl Layout {
 
 /// A column name lower-cased without `/`, `_`, `.` and spaces.
 fn norm_name(name: &str) -> String {
-    name.chars().filter(|c| !matches!(c, '/' | '_' | '.' | ' ')).map(|c| c.to_ascii_lowercase()).collect()
+    name.chars()
+        .filter(|c| !matches!(c, '/' | '_' | '.' | ' '))
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// The tag key of a flattened tag column, if `name` is one.
@@ -535,7 +574,12 @@ fn classify<'n>(names: impl IntoIterator<Item = &'n str>) -> Layout {
 /// A row that repeats a header (CUR files concatenated, each part with its header).
 fn is_header_row(rec: &csv::ByteRecord) -> bool {
     rec.iter().any(|f| {
-        std::str::from_utf8(f).is_ok_and(|s| matches!(norm_name(s.trim()).as_str(), "lineitemusagestartdate" | "identitylineitemid"))
+        std::str::from_utf8(f).is_ok_and(|s| {
+            matches!(
+                norm_name(s.trim()).as_str(),
+                "lineitemusagestartdate" | "identitylineitemid"
+            )
+        })
     })
 }
 
@@ -556,7 +600,11 @@ struct ItemFields<'a> {
 impl<'a> ItemFields<'a> {
     /// The SERVICE key, or `None` when the input has no product column at all.
     fn service(&self, l: &Layout) -> Option<Cow<'a, str>> {
-        if l.product_name.is_none() && l.product_code.is_none() && l.service_code.is_none() && l.product_map.is_none() {
+        if l.product_name.is_none()
+            && l.product_code.is_none()
+            && l.service_code.is_none()
+            && l.product_map.is_none()
+        {
             return None;
         }
         if let Some(s) = self.product_name.or(self.product_map_name) {
@@ -574,7 +622,11 @@ impl<'a> ItemFields<'a> {
                 return Some(Cow::Owned(n));
             }
         }
-        Some(Cow::Borrowed(self.product_code.or(self.service_code).unwrap_or(UNKNOWN_SERVICE)))
+        Some(Cow::Borrowed(
+            self.product_code
+                .or(self.service_code)
+                .unwrap_or(UNKNOWN_SERVICE),
+        ))
     }
 
     fn unit(&self) -> &'a str {
@@ -691,7 +743,10 @@ impl CurAgg {
         self.tag_index.insert(key.to_owned(), i);
         self.row_vals.push(String::new());
         for d in self.days.values_mut() {
-            d.tags.push(TagAgg { untagged: d.total.clone(), values: HashMap::new() });
+            d.tags.push(TagAgg {
+                untagged: d.total.clone(),
+                values: HashMap::new(),
+            });
         }
         i
     }
@@ -730,7 +785,15 @@ impl CurAgg {
     }
 
     /// Add the current line item (its tags set before) and clear its tags.
-    fn add(&mut self, day: i64, unit: &str, service: Option<&str>, costs: &[Option<f64>; 3], present: [bool; 3], estimated: bool) {
+    fn add(
+        &mut self,
+        day: i64,
+        unit: &str,
+        service: Option<&str>,
+        costs: &[Option<f64>; 3],
+        present: [bool; 3],
+        estimated: bool,
+    ) {
         let u = self.unit(unit);
         let n_tags = self.tag_keys.len();
         let d = self.days.entry((day, u)).or_insert_with(|| DayAgg {
@@ -811,7 +874,11 @@ fn day_of(us: i64) -> i64 {
 /// A usage start (`2024-01-01T00:00:00Z`) or time interval (`start/end`) → its UTC day.
 fn day_of_text(s: &str, interval: bool) -> Result<i64, SkipReason> {
     let s = s.trim();
-    let s = if interval { s.split('/').next().unwrap_or(s) } else { s };
+    let s = if interval {
+        s.split('/').next().unwrap_or(s)
+    } else {
+        s
+    };
     if s.is_empty() {
         return Err(SkipReason::MissingField);
     }
@@ -830,7 +897,10 @@ fn day_of_text(s: &str, interval: bool) -> Result<i64, SkipReason> {
 /// concatenated) starts a new layout.
 pub fn parse_cur_csv(input: &[u8], _ctx: &ParseContext, out: &mut Batch) {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
     let mut rec = csv::ByteRecord::new();
     let mut agg = CurAgg::default();
     let mut layout: Option<(Layout, Vec<usize>)> = None;
@@ -856,7 +926,9 @@ pub fn parse_cur_csv(input: &[u8], _ctx: &ParseContext, out: &mut Batch) {
         };
         let time_col = l.start.or(l.interval);
         let start_field = time_col.and_then(|i| rec.get(i));
-        if !start_field.is_some_and(|f| f.first().is_some_and(u8::is_ascii_digit)) && is_header_row(&rec) {
+        if !start_field.is_some_and(|f| f.first().is_some_and(u8::is_ascii_digit))
+            && is_header_row(&rec)
+        {
             layout = Some(csv_header(&rec, &mut agg));
             last_day = None;
             continue;
@@ -895,7 +967,14 @@ pub fn parse_cur_csv(input: &[u8], _ctx: &ParseContext, out: &mut Batch) {
         match csv_item(&rec, l, tag_idx, &mut agg) {
             Ok((fields, costs)) => {
                 let service = fields.service(l);
-                agg.add(day, fields.unit(), service.as_deref(), &costs, l.present(), fields.estimated(l));
+                agg.add(
+                    day,
+                    fields.unit(),
+                    service.as_deref(),
+                    &costs,
+                    l.present(),
+                    fields.estimated(l),
+                );
             }
             Err(reason) => {
                 agg.clear_row();
@@ -910,14 +989,22 @@ pub fn parse_cur_csv(input: &[u8], _ctx: &ParseContext, out: &mut Batch) {
 fn csv_header(rec: &csv::ByteRecord, agg: &mut CurAgg) -> (Layout, Vec<usize>) {
     let names: Vec<Cow<'_, str>> = rec.iter().map(String::from_utf8_lossy).collect();
     let layout = classify(names.iter().map(|n| n.as_ref()));
-    let idx = layout.tag_cols.iter().map(|(_, k)| agg.tag_key(k)).collect();
+    let idx = layout
+        .tag_cols
+        .iter()
+        .map(|(_, k)| agg.tag_key(k))
+        .collect();
     (layout, idx)
 }
 
 /// A CSV field, trimmed; `None` when blank or the column is absent.
 fn csv_str(rec: &csv::ByteRecord, col: Option<usize>) -> Result<Option<&str>, SkipReason> {
-    let Some(b) = col.and_then(|i| rec.get(i)) else { return Ok(None) };
-    let s = std::str::from_utf8(b).map_err(|_| SkipReason::InvalidUtf8)?.trim();
+    let Some(b) = col.and_then(|i| rec.get(i)) else {
+        return Ok(None);
+    };
+    let s = std::str::from_utf8(b)
+        .map_err(|_| SkipReason::InvalidUtf8)?
+        .trim();
     Ok((!s.is_empty()).then_some(s))
 }
 
@@ -944,7 +1031,11 @@ fn csv_item<'r>(
         product_name: csv_str(rec, l.product_name)?,
         product_code: csv_str(rec, l.product_code)?,
         service_code: csv_str(rec, l.service_code)?,
-        product_map_text: if l.product_name.is_none() { csv_str(rec, l.product_map)? } else { None },
+        product_map_text: if l.product_name.is_none() {
+            csv_str(rec, l.product_map)?
+        } else {
+            None
+        },
         product_map_name: None,
         currency: csv_str(rec, l.currency)?,
         invoice: csv_str(rec, l.invoice)?,
@@ -1012,7 +1103,11 @@ fn read_parquet(input: &[u8]) -> PolarsResult<(DataFrame, Layout, Vec<String>)> 
     let schema = reader.schema()?;
     let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
     let layout = classify(names.iter().map(String::as_str));
-    let wanted: Vec<String> = layout.columns().into_iter().filter_map(|i| names.get(i).cloned()).collect();
+    let wanted: Vec<String> = layout
+        .columns()
+        .into_iter()
+        .filter_map(|i| names.get(i).cloned())
+        .collect();
     let df = if wanted.is_empty() {
         let n = reader.num_rows()?;
         DataFrame::empty_with_height(n)
@@ -1042,7 +1137,11 @@ fn as_strings(s: Option<&Series>) -> Option<Series> {
 
 fn str_values(s: &Option<Series>) -> Option<Vec<Option<&str>>> {
     let ca = s.as_ref()?.str().ok()?;
-    Some(ca.iter().map(|v| v.map(str::trim).filter(|v| !v.is_empty())).collect())
+    Some(
+        ca.iter()
+            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()))
+            .collect(),
+    )
 }
 
 /// The UTC day of each row's usage start.
@@ -1068,18 +1167,32 @@ fn day_values(s: &Series, interval: bool) -> PolarsResult<Vec<Result<i64, SkipRe
             let phys = s.to_physical_repr();
             phys.i32()?
                 .iter()
-                .map(|v| v.map_or(missing, |d| i64::from(d).checked_mul(DAY_US).ok_or(SkipReason::BadValue)))
+                .map(|v| {
+                    v.map_or(missing, |d| {
+                        i64::from(d).checked_mul(DAY_US).ok_or(SkipReason::BadValue)
+                    })
+                })
                 .collect()
         }
         dt if dt.is_primitive_numeric() => s
             .cast(&DataType::Float64)?
             .f64()?
             .iter()
-            .map(|v| v.map_or(missing, |v| time::from_epoch_guess(v).map(day_of).ok_or(SkipReason::BadValue)))
+            .map(|v| {
+                v.map_or(missing, |v| {
+                    time::from_epoch_guess(v)
+                        .map(day_of)
+                        .ok_or(SkipReason::BadValue)
+                })
+            })
             .collect(),
         _ => {
-            let st = as_strings(Some(s)).ok_or_else(|| polars_err!(ComputeError: "usage start is not a time"))?;
-            st.str()?.iter().map(|v| v.map_or(missing, |v| day_of_text(v, interval))).collect()
+            let st = as_strings(Some(s))
+                .ok_or_else(|| polars_err!(ComputeError: "usage start is not a time"))?;
+            st.str()?
+                .iter()
+                .map(|v| v.map_or(missing, |v| day_of_text(v, interval)))
+                .collect()
         }
     })
 }
@@ -1087,7 +1200,11 @@ fn day_values(s: &Series, interval: bool) -> PolarsResult<Vec<Result<i64, SkipRe
 /// Each row's cost: blank → `None`; not a number → [`SkipReason::BadValue`].
 fn cost_values(s: &Series) -> PolarsResult<Vec<Result<Option<f64>, SkipReason>>> {
     if s.dtype().is_string() {
-        return Ok(s.str()?.iter().map(|v| cost_text(v.map(str::trim).filter(|v| !v.is_empty()))).collect());
+        return Ok(s
+            .str()?
+            .iter()
+            .map(|v| cost_text(v.map(str::trim).filter(|v| !v.is_empty())))
+            .collect());
     }
     let f = s.cast(&DataType::Float64)?;
     Ok(f.f64()?
@@ -1103,7 +1220,12 @@ fn cost_values(s: &Series) -> PolarsResult<Vec<Result<Option<f64>, SkipReason>>>
 /// A map column read from Parquet: `List(Struct{key, value})` (Polars' form of a Parquet map)
 /// or JSON text.
 enum MapCol {
-    Pairs { offsets: Vec<i64>, valid: Vec<bool>, keys: Series, values: Series },
+    Pairs {
+        offsets: Vec<i64>,
+        valid: Vec<bool>,
+        keys: Series,
+        values: Series,
+    },
     Text(Series),
 }
 
@@ -1125,10 +1247,21 @@ fn map_col(s: Option<&Series>) -> PolarsResult<Option<MapCol>> {
             };
             let inner = ca.get_inner();
             let fields = inner.struct_()?.fields_as_series();
-            let (Some(k), Some(v)) = (fields.first(), fields.get(1)) else { return Ok(None) };
+            let (Some(k), Some(v)) = (fields.first(), fields.get(1)) else {
+                return Ok(None);
+            };
             let keys = k.cast(&DataType::String)?;
-            let values = if v.dtype().is_nested() { return Ok(None) } else { v.cast(&DataType::String)? };
-            Ok(Some(MapCol::Pairs { offsets, valid, keys, values }))
+            let values = if v.dtype().is_nested() {
+                return Ok(None);
+            } else {
+                v.cast(&DataType::String)?
+            };
+            Ok(Some(MapCol::Pairs {
+                offsets,
+                valid,
+                keys,
+                values,
+            }))
         }
         dt if dt.is_string() => Ok(Some(MapCol::Text(s.clone()))),
         _ => Ok(None),
@@ -1137,14 +1270,24 @@ fn map_col(s: Option<&Series>) -> PolarsResult<Option<MapCol>> {
 
 /// A [`MapCol`] ready for row access.
 enum MapView<'a> {
-    Pairs { offsets: &'a [i64], valid: &'a [bool], keys: Vec<Option<&'a str>>, values: Vec<Option<&'a str>> },
+    Pairs {
+        offsets: &'a [i64],
+        valid: &'a [bool],
+        keys: Vec<Option<&'a str>>,
+        values: Vec<Option<&'a str>>,
+    },
     Text(Vec<Option<&'a str>>),
 }
 
 impl MapCol {
     fn view(&self) -> PolarsResult<MapView<'_>> {
         Ok(match self {
-            MapCol::Pairs { offsets, valid, keys, values } => MapView::Pairs {
+            MapCol::Pairs {
+                offsets,
+                valid,
+                keys,
+                values,
+            } => MapView::Pairs {
                 offsets,
                 valid,
                 keys: keys.str()?.iter().collect(),
@@ -1159,12 +1302,21 @@ impl MapView<'_> {
     /// Call `f` on each (key, value) of row `i`.
     fn for_each(&self, i: usize, mut f: impl FnMut(&str, &str)) -> Result<(), SkipReason> {
         match self {
-            MapView::Pairs { offsets, valid, keys, values } => {
+            MapView::Pairs {
+                offsets,
+                valid,
+                keys,
+                values,
+            } => {
                 if !valid.get(i).copied().unwrap_or(false) {
                     return Ok(());
                 }
-                let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + 1)) else { return Ok(()) };
-                let (Ok(a), Ok(b)) = (usize::try_from(a), usize::try_from(b)) else { return Err(SkipReason::BadValue) };
+                let (Some(&a), Some(&b)) = (offsets.get(i), offsets.get(i + 1)) else {
+                    return Ok(());
+                };
+                let (Ok(a), Ok(b)) = (usize::try_from(a), usize::try_from(b)) else {
+                    return Err(SkipReason::BadValue);
+                };
                 for j in a..b.min(keys.len()) {
                     if let (Some(Some(k)), Some(Some(v))) = (keys.get(j), values.get(j)) {
                         f(k, v);
@@ -1185,10 +1337,18 @@ fn at<'a>(v: &Option<Vec<Option<&'a str>>>, i: usize) -> Option<&'a str> {
     v.as_ref().and_then(|v| v.get(i).copied().flatten())
 }
 
-fn aggregate_frame(df: &DataFrame, l: &Layout, names: &[String], agg: &mut CurAgg, out: &mut Batch) -> PolarsResult<()> {
+fn aggregate_frame(
+    df: &DataFrame,
+    l: &Layout,
+    names: &[String],
+    agg: &mut CurAgg,
+    out: &mut Batch,
+) -> PolarsResult<()> {
     let n = df.height();
     let interval = l.start.is_none();
-    let Some(start_s) = col(df, names, l.start.or(l.interval)) else { return Ok(()) };
+    let Some(start_s) = col(df, names, l.start.or(l.interval)) else {
+        return Ok(());
+    };
     let days = day_values(start_s, interval)?;
     let mut costs: [Option<Vec<Result<Option<f64>, SkipReason>>>; 3] = [None, None, None];
     for (c, i) in costs.iter_mut().zip(l.cost) {
@@ -1202,18 +1362,38 @@ fn aggregate_frame(df: &DataFrame, l: &Layout, names: &[String], agg: &mut CurAg
     let sc_s = as_strings(col(df, names, l.service_code));
     let cur_s = as_strings(col(df, names, l.currency));
     let inv_s = as_strings(col(df, names, l.invoice));
-    let (pn, pc, sc, cur, inv) = (str_values(&pn_s), str_values(&pc_s), str_values(&sc_s), str_values(&cur_s), str_values(&inv_s));
-    let product_map = if l.product_name.is_none() { map_col(col(df, names, l.product_map))? } else { None };
+    let (pn, pc, sc, cur, inv) = (
+        str_values(&pn_s),
+        str_values(&pc_s),
+        str_values(&sc_s),
+        str_values(&cur_s),
+        str_values(&inv_s),
+    );
+    let product_map = if l.product_name.is_none() {
+        map_col(col(df, names, l.product_map))?
+    } else {
+        None
+    };
     let product_view = product_map.as_ref().map(MapCol::view).transpose()?;
     let tag_map = map_col(col(df, names, l.tag_map))?;
     let tag_view = tag_map.as_ref().map(MapCol::view).transpose()?;
-    let tag_series: Vec<(Option<Series>, usize)> =
-        l.tag_cols.iter().map(|(c, k)| (as_strings(col(df, names, Some(*c))), agg.tag_key(k))).collect();
-    let tag_vals: Vec<(Option<Vec<Option<&str>>>, usize)> = tag_series.iter().map(|(s, k)| (str_values(s), *k)).collect();
+    let tag_series: Vec<(Option<Series>, usize)> = l
+        .tag_cols
+        .iter()
+        .map(|(c, k)| (as_strings(col(df, names, Some(*c))), agg.tag_key(k)))
+        .collect();
+    let tag_vals: Vec<(Option<Vec<Option<&str>>>, usize)> = tag_series
+        .iter()
+        .map(|(s, k)| (str_values(s), *k))
+        .collect();
 
     for i in 0..n {
         out.records += 1;
-        let day = match days.get(i).copied().unwrap_or(Err(SkipReason::MissingField)) {
+        let day = match days
+            .get(i)
+            .copied()
+            .unwrap_or(Err(SkipReason::MissingField))
+        {
             Ok(d) => d,
             Err(r) => {
                 out.skip(r);
@@ -1267,7 +1447,14 @@ fn aggregate_frame(df: &DataFrame, l: &Layout, names: &[String], agg: &mut CurAg
             invoice: at(&inv, i),
         };
         let service = fields.service(l);
-        agg.add(day, fields.unit(), service.as_deref(), &row_costs, present, fields.estimated(l));
+        agg.add(
+            day,
+            fields.unit(),
+            service.as_deref(),
+            &row_costs,
+            present,
+            fields.estimated(l),
+        );
     }
     Ok(())
 }
@@ -1297,11 +1484,26 @@ mod tests {
         let df = b.costs.finish().unwrap();
         let s = |c: &str| df.column(c).unwrap().as_materialized_series().clone();
         let strs = |c: &str| -> Vec<Option<String>> {
-            s(c).str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
+            s(c).str()
+                .unwrap()
+                .iter()
+                .map(|v| v.map(str::to_owned))
+                .collect()
         };
-        let times = |c: &str| -> Vec<Option<i64>> { s(c).to_physical_repr().i64().unwrap().iter().collect() };
-        let (src, st, en) = (strs(costs::SOURCE), times(costs::PERIOD_START), times(costs::PERIOD_END));
-        let (d1, k1, d2, k2) = (strs(costs::DIMENSION), strs(costs::KEY), strs(costs::DIMENSION2), strs(costs::KEY2));
+        let times = |c: &str| -> Vec<Option<i64>> {
+            s(c).to_physical_repr().i64().unwrap().iter().collect()
+        };
+        let (src, st, en) = (
+            strs(costs::SOURCE),
+            times(costs::PERIOD_START),
+            times(costs::PERIOD_END),
+        );
+        let (d1, k1, d2, k2) = (
+            strs(costs::DIMENSION),
+            strs(costs::KEY),
+            strs(costs::DIMENSION2),
+            strs(costs::KEY2),
+        );
         let (m, u) = (strs(costs::METRIC), strs(costs::UNIT));
         let a: Vec<Option<f64>> = s(costs::AMOUNT).f64().unwrap().iter().collect();
         let e: Vec<Option<bool>> = s(costs::ESTIMATED).bool().unwrap().iter().collect();
@@ -1341,7 +1543,9 @@ mod tests {
     }
 
     fn find<'r>(rows: &'r [R], dim: &str, key: &str, metric: &str) -> Vec<&'r R> {
-        rows.iter().filter(|r| r.dim == dim && r.key == key && r.metric == metric).collect()
+        rows.iter()
+            .filter(|r| r.dim == dim && r.key == key && r.metric == metric)
+            .collect()
     }
 
     fn us(date: &str) -> i64 {
@@ -1386,7 +1590,10 @@ mod tests {
         // The empty day is visible through its Total, and estimated.
         let total = find(&rows, TOTAL_DIMENSION, "", "UnblendedCost");
         assert_eq!(total.len(), 1);
-        assert_eq!((total[0].amount, total[0].est, total[0].start), (0.0, true, us("2024-03-02")));
+        assert_eq!(
+            (total[0].amount, total[0].est, total[0].start),
+            (0.0, true, us("2024-03-02"))
+        );
         assert!(rows.iter().all(|r| r.dim2.is_none() && r.key2.is_none()));
     }
 
@@ -1418,11 +1625,20 @@ mod tests {
                     {"Keys":["Amazon S3"],"Metrics":{"BlendedCost":{"Amount":"3","Unit":"USD"}}}]}]}"#;
         let (rows, _, _) = ce(doc);
         assert_eq!(rows.len(), 3);
-        assert_eq!((rows[0].dim.as_str(), rows[0].key.as_str()), ("TAG:env", "prod"));
+        assert_eq!(
+            (rows[0].dim.as_str(), rows[0].key.as_str()),
+            ("TAG:env", "prod")
+        );
         assert_eq!(rows[0].dim2.as_deref(), Some(INFERRED_DIMENSION));
         assert_eq!(rows[0].key2.as_deref(), Some("AWS Lambda"));
-        assert_eq!((rows[1].dim.as_str(), rows[1].key.as_str()), ("TAG:env", costs::UNTAGGED));
-        assert_eq!((rows[2].dim.as_str(), rows[2].key.as_str()), (INFERRED_DIMENSION, "Amazon S3"));
+        assert_eq!(
+            (rows[1].dim.as_str(), rows[1].key.as_str()),
+            ("TAG:env", costs::UNTAGGED)
+        );
+        assert_eq!(
+            (rows[2].dim.as_str(), rows[2].key.as_str()),
+            (INFERRED_DIMENSION, "Amazon S3")
+        );
         assert!(!rows[0].est, "a period without Estimated is not estimated");
     }
 
@@ -1474,9 +1690,16 @@ mod tests {
         ]}"#;
         let (rows, skipped, records) = ce(doc);
         assert_eq!(rows.len(), 1);
-        assert_eq!((rows[0].metric.as_str(), rows[0].amount), ("BlendedCost", 1.5));
+        assert_eq!(
+            (rows[0].metric.as_str(), rows[0].amount),
+            ("BlendedCost", 1.5)
+        );
         assert_eq!(skipped.get(&SkipReason::BadValue), Some(&9), "{skipped:?}");
-        assert_eq!(skipped.get(&SkipReason::MissingField), Some(&2), "{skipped:?}");
+        assert_eq!(
+            skipped.get(&SkipReason::MissingField),
+            Some(&2),
+            "{skipped:?}"
+        );
         assert_eq!(records, 12);
         // Not a response at all.
         let (rows, skipped, _) = ce(r#"{"Foo": 1} 17 "x""#);
@@ -1525,11 +1748,17 @@ a4,2024-03-02T00:00:00Z/2024-03-02T01:00:00Z,,2024-03-02T00:00:00Z,2024-03-02T01
         assert_eq!(records, 4);
         let d1 = us("2024-03-01");
         let day1: Vec<&R> = rows.iter().filter(|r| r.start == d1).collect();
-        assert!(day1.iter().all(|r| r.source == "cur" && r.end == Some(d1 + DAY_US) && !r.est));
+        assert!(
+            day1.iter()
+                .all(|r| r.source == "cur" && r.end == Some(d1 + DAY_US) && !r.est)
+        );
         assert!(day1.iter().all(|r| r.unit.as_deref() == Some("USD")));
         let total = find(&rows, TOTAL_DIMENSION, "", "UnblendedCost");
         assert_eq!(total.len(), 2);
-        assert_eq!(total[0].amount, 3.75, "the item spanning two days counts on its start day");
+        assert_eq!(
+            total[0].amount, 3.75,
+            "the item spanning two days counts on its start day"
+        );
         assert_eq!(total[1].amount, 1.0);
         assert!(total[1].est, "a blank invoice ID marks the day estimated");
         let lambda = find(&rows, "SERVICE", "AWS Lambda", "UnblendedCost");
@@ -1537,15 +1766,33 @@ a4,2024-03-02T00:00:00Z/2024-03-02T01:00:00Z,,2024-03-02T00:00:00Z,2024-03-02T01
         let blended = find(&rows, "SERVICE", "AWS Lambda", "BlendedCost");
         assert!((blended[0].amount - 3.4).abs() < 1e-9);
         // Product name blank on day 2: the product code stands in.
-        assert_eq!(find(&rows, "SERVICE", "AmazonS3", "UnblendedCost")[0].amount, 1.0);
-        assert_eq!(find(&rows, "TAG:team", "payments", "UnblendedCost").len(), 2);
-        assert_eq!(find(&rows, "TAG:team", "search", "UnblendedCost")[0].amount, 2.0);
+        assert_eq!(
+            find(&rows, "SERVICE", "AmazonS3", "UnblendedCost")[0].amount,
+            1.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:team", "payments", "UnblendedCost").len(),
+            2
+        );
+        assert_eq!(
+            find(&rows, "TAG:team", "search", "UnblendedCost")[0].amount,
+            2.0
+        );
         let untagged = find(&rows, "TAG:team", costs::UNTAGGED, "UnblendedCost");
         assert_eq!(untagged.len(), 1);
         assert_eq!((untagged[0].start, untagged[0].amount), (d1, 0.25));
-        assert_eq!(find(&rows, "TAG:aws:createdBy", "alice", "UnblendedCost")[0].amount, 0.25);
-        assert_eq!(find(&rows, "TAG:aws:createdBy", costs::UNTAGGED, "UnblendedCost")[0].amount, 3.5);
-        assert!(find(&rows, TOTAL_DIMENSION, "", "NetUnblendedCost").is_empty(), "no such column");
+        assert_eq!(
+            find(&rows, "TAG:aws:createdBy", "alice", "UnblendedCost")[0].amount,
+            0.25
+        );
+        assert_eq!(
+            find(&rows, "TAG:aws:createdBy", costs::UNTAGGED, "UnblendedCost")[0].amount,
+            3.5
+        );
+        assert!(
+            find(&rows, TOTAL_DIMENSION, "", "NetUnblendedCost").is_empty(),
+            "no such column"
+        );
     }
 
     #[test]
@@ -1562,22 +1809,61 @@ not-a-date,AmazonS3,1.0,4.0,{},{},
 ";
         let (rows, skipped, records) = cur(csv);
         assert_eq!(records, 7);
-        assert_eq!(skipped.get(&SkipReason::MalformedCsv), Some(&1), "{skipped:?}");
+        assert_eq!(
+            skipped.get(&SkipReason::MalformedCsv),
+            Some(&1),
+            "{skipped:?}"
+        );
         assert_eq!(skipped.get(&SkipReason::BadValue), Some(&3), "{skipped:?}");
-        assert_eq!(find(&rows, TOTAL_DIMENSION, "", "UnblendedCost")[0].amount, 7.0);
-        assert!((find(&rows, TOTAL_DIMENSION, "", "NetUnblendedCost")[0].amount - 6.7).abs() < 1e-9);
+        assert_eq!(
+            find(&rows, TOTAL_DIMENSION, "", "UnblendedCost")[0].amount,
+            7.0
+        );
+        assert!(
+            (find(&rows, TOTAL_DIMENSION, "", "NetUnblendedCost")[0].amount - 6.7).abs() < 1e-9
+        );
         assert!(find(&rows, TOTAL_DIMENSION, "", "BlendedCost").is_empty());
-        assert_eq!(find(&rows, "SERVICE", "AWS Lambda", "UnblendedCost")[0].amount, 3.0);
-        assert_eq!(find(&rows, "SERVICE", "AmazonS3", "UnblendedCost")[0].amount, 4.0);
-        assert_eq!(find(&rows, "TAG:team", "payments", "UnblendedCost")[0].amount, 1.0);
-        assert_eq!(find(&rows, "TAG:team", "search", "UnblendedCost")[0].amount, 4.0);
-        assert_eq!(find(&rows, "TAG:team", costs::UNTAGGED, "UnblendedCost")[0].amount, 2.0);
+        assert_eq!(
+            find(&rows, "SERVICE", "AWS Lambda", "UnblendedCost")[0].amount,
+            3.0
+        );
+        assert_eq!(
+            find(&rows, "SERVICE", "AmazonS3", "UnblendedCost")[0].amount,
+            4.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:team", "payments", "UnblendedCost")[0].amount,
+            1.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:team", "search", "UnblendedCost")[0].amount,
+            4.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:team", costs::UNTAGGED, "UnblendedCost")[0].amount,
+            2.0
+        );
         // `env` first appears on the third line item: the first two are untagged for it.
-        assert_eq!(find(&rows, "TAG:env", "prod", "UnblendedCost")[0].amount, 4.0);
-        assert_eq!(find(&rows, "TAG:env", costs::UNTAGGED, "UnblendedCost")[0].amount, 3.0);
-        assert_eq!(find(&rows, "TAG:owner", "bob", "UnblendedCost")[0].amount, 1.0);
-        assert_eq!(find(&rows, "TAG:owner", costs::UNTAGGED, "UnblendedCost")[0].amount, 6.0);
-        assert!(rows.iter().all(|r| r.unit.as_deref() == Some("USD") && !r.est));
+        assert_eq!(
+            find(&rows, "TAG:env", "prod", "UnblendedCost")[0].amount,
+            4.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:env", costs::UNTAGGED, "UnblendedCost")[0].amount,
+            3.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:owner", "bob", "UnblendedCost")[0].amount,
+            1.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:owner", costs::UNTAGGED, "UnblendedCost")[0].amount,
+            6.0
+        );
+        assert!(
+            rows.iter()
+                .all(|r| r.unit.as_deref() == Some("USD") && !r.est)
+        );
     }
 
     #[test]
@@ -1591,36 +1877,81 @@ not-a-date,AmazonS3,1.0,4.0,{},{},
         assert_eq!(t.len(), 2, "one per currency");
         assert_eq!((t[0].unit.as_deref(), t[0].amount), (Some("EUR"), 2.0));
         assert_eq!((t[1].unit.as_deref(), t[1].amount), (Some("USD"), 1.0));
-        let (rows, skipped, records) = cur("identity/LineItemId,lineItem/UsageAccountId\nx,1\ny,2\n");
+        let (rows, skipped, records) =
+            cur("identity/LineItemId,lineItem/UsageAccountId\nx,1\ny,2\n");
         assert!(rows.is_empty());
-        assert_eq!((records, skipped.get(&SkipReason::MissingField)), (2, Some(&2)));
+        assert_eq!(
+            (records, skipped.get(&SkipReason::MissingField)),
+            (2, Some(&2))
+        );
         let (rows, _, records) = cur("");
         assert!(rows.is_empty());
         assert_eq!(records, 0);
         let mut b = Batch::default();
-        parse_cur_csv(b"lineItem/UsageStartDate,lineItem/UnblendedCost\n2024-01-01,\xff\xfe\n", &ParseContext::default(), &mut b);
+        parse_cur_csv(
+            b"lineItem/UsageStartDate,lineItem/UnblendedCost\n2024-01-01,\xff\xfe\n",
+            &ParseContext::default(),
+            &mut b,
+        );
         assert_eq!(b.skipped.get(&SkipReason::InvalidUtf8), Some(&1));
     }
 
     #[test]
     fn cur_parquet_list_struct_and_json_tags() {
-        let start = Series::new("line_item_usage_start_date".into(), &[us("2024-05-01T03:00:00Z"), us("2024-05-01T09:00:00Z"), us("2024-05-02T00:00:00Z")])
-            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
-            .unwrap();
-        let code = Series::new("line_item_product_code".into(), &["AWSLambda", "AmazonS3", "AWSLambda"]);
+        let start = Series::new(
+            "line_item_usage_start_date".into(),
+            &[
+                us("2024-05-01T03:00:00Z"),
+                us("2024-05-01T09:00:00Z"),
+                us("2024-05-02T00:00:00Z"),
+            ],
+        )
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .unwrap();
+        let code = Series::new(
+            "line_item_product_code".into(),
+            &["AWSLambda", "AmazonS3", "AWSLambda"],
+        );
         let cost = Series::new("line_item_unblended_cost".into(), &[1.0f64, 2.0, 4.0]);
         let cur_code = Series::new("line_item_currency_code".into(), &["USD", "USD", "USD"]);
         let map = |pairs: &[(&str, &str)]| {
             let k = Series::new("key".into(), pairs.iter().map(|p| p.0).collect::<Vec<_>>());
-            let v = Series::new("value".into(), pairs.iter().map(|p| p.1).collect::<Vec<_>>());
-            StructChunked::from_series("entries".into(), pairs.len(), [k, v].iter()).unwrap().into_series()
+            let v = Series::new(
+                "value".into(),
+                pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+            );
+            StructChunked::from_series("entries".into(), pairs.len(), [k, v].iter())
+                .unwrap()
+                .into_series()
         };
         let tags = Series::new(
             "resource_tags".into(),
-            &[map(&[("user_team", "payments")]), map(&[]), map(&[("user_team", "search"), ("aws_createdBy", "x")])],
+            &[
+                map(&[("user_team", "payments")]),
+                map(&[]),
+                map(&[("user_team", "search"), ("aws_createdBy", "x")]),
+            ],
         );
-        let json = Series::new("product".into(), &[r#"{"product_name":"AWS Lambda"}"#, "{}", r#"{"product_name":"AWS Lambda"}"#]);
-        let mut df = DataFrame::new(3, vec![start.into(), code.into(), cost.into(), cur_code.into(), tags.into(), json.into()]).unwrap();
+        let json = Series::new(
+            "product".into(),
+            &[
+                r#"{"product_name":"AWS Lambda"}"#,
+                "{}",
+                r#"{"product_name":"AWS Lambda"}"#,
+            ],
+        );
+        let mut df = DataFrame::new(
+            3,
+            vec![
+                start.into(),
+                code.into(),
+                cost.into(),
+                cur_code.into(),
+                tags.into(),
+                json.into(),
+            ],
+        )
+        .unwrap();
         let mut buf = Vec::new();
         ParquetWriter::new(&mut buf).finish(&mut df).unwrap();
         let mut b = Batch::default();
@@ -1631,15 +1962,33 @@ not-a-date,AmazonS3,1.0,4.0,{},{},
         let t = find(&rows, TOTAL_DIMENSION, "", "UnblendedCost");
         assert_eq!((t[0].amount, t[1].amount), (3.0, 4.0));
         assert_eq!(t[0].start, us("2024-05-01"));
-        assert_eq!(find(&rows, "SERVICE", "AWS Lambda", "UnblendedCost").len(), 2);
-        assert_eq!(find(&rows, "SERVICE", "AmazonS3", "UnblendedCost")[0].amount, 2.0);
-        assert_eq!(find(&rows, "TAG:team", "payments", "UnblendedCost")[0].amount, 1.0);
-        assert_eq!(find(&rows, "TAG:team", costs::UNTAGGED, "UnblendedCost")[0].amount, 2.0);
-        assert_eq!(find(&rows, "TAG:aws:createdBy", "x", "UnblendedCost")[0].amount, 4.0);
+        assert_eq!(
+            find(&rows, "SERVICE", "AWS Lambda", "UnblendedCost").len(),
+            2
+        );
+        assert_eq!(
+            find(&rows, "SERVICE", "AmazonS3", "UnblendedCost")[0].amount,
+            2.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:team", "payments", "UnblendedCost")[0].amount,
+            1.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:team", costs::UNTAGGED, "UnblendedCost")[0].amount,
+            2.0
+        );
+        assert_eq!(
+            find(&rows, "TAG:aws:createdBy", "x", "UnblendedCost")[0].amount,
+            4.0
+        );
 
         // Truncated Parquet: one record, skipped.
         let mut b = Batch::default();
         parse_cur_parquet(&buf[..buf.len() / 2], &ParseContext::default(), &mut b);
-        assert_eq!((b.records, b.skipped.get(&SkipReason::Binary)), (1, Some(&1)));
+        assert_eq!(
+            (b.records, b.skipped.get(&SkipReason::Binary)),
+            (1, Some(&1))
+        );
     }
 }

@@ -85,6 +85,13 @@ fn id_hash(s: &str) -> u64 {
 }
 
 impl MessageState {
+    /// A state for an input of about `input_len` bytes (room for its event IDs up front).
+    pub fn for_input(input_len: usize) -> Self {
+        let mut st = MessageState::default();
+        st.seen.reserve((input_len / 256).min(1 << 24));
+        st
+    }
+
     /// Record a container event ID; `false` when it was already seen in this input.
     pub fn claim_event_id(&mut self, id: &str) -> bool {
         self.seen.insert(id_hash(id))
@@ -363,7 +370,7 @@ fn emit_platform_text(st: &mut MessageState, pl: PlatformLine<'_>, t: &str, c: &
     let stream = c.stream_key();
     let ts = c.ts.or_else(|| lambda::words(t).next().filter(|w| lambda::looks_like_iso(w)).and_then(time::parse_iso));
     let src = FactSrc { ts, function: c.function, group: c.group, stream: c.stream, region: c.region, account: c.account };
-    let mut facts: Vec<InvocationFact> = Vec::new();
+    let facts = &mut out.facts;
     let mut trace: Option<String> = None;
     let rid: Option<String> = match &pl {
         PlatformLine::Start { request_id, version } => {
@@ -424,7 +431,6 @@ fn emit_platform_text(st: &mut MessageState, pl: PlatformLine<'_>, t: &str, c: &
             ..RowOut::default()
         },
     );
-    out.facts.extend(facts);
 }
 
 /// The parts of an application text line.

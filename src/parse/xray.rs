@@ -22,8 +22,8 @@
 //! [`Batch::records`].
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::Deserialize;
@@ -277,7 +277,11 @@ pub fn parse_batch_get_traces(input: &[u8], ctx: &ParseContext, out: &mut Batch)
 }
 
 /// Queue the segment entries of one trace, with the trace ID as a hint.
-fn push_trace<'p>(t: &'p TraceObj<'p>, entries: &mut Vec<(Option<&'p str>, &'p Doc<'p>)>, out: &mut Batch) {
+fn push_trace<'p>(
+    t: &'p TraceObj<'p>,
+    entries: &mut Vec<(Option<&'p str>, &'p Doc<'p>)>,
+    out: &mut Batch,
+) {
     let Some(segs) = &t.segments else {
         out.records += 1;
         out.skip(SkipReason::MissingField);
@@ -331,7 +335,11 @@ pub fn parse_trace_summaries(input: &[u8], _ctx: &ParseContext, out: &mut Batch)
     for page in &pages {
         let Some(list) = &page.summaries else {
             out.records += 1;
-            out.skip(if page.is_object { SkipReason::MissingField } else { SkipReason::BadValue });
+            out.skip(if page.is_object {
+                SkipReason::MissingField
+            } else {
+                SkipReason::BadValue
+            });
             continue;
         };
         for s in &list.0 {
@@ -348,7 +356,11 @@ pub fn parse_trace_summaries(input: &[u8], _ctx: &ParseContext, out: &mut Batch)
                 out.skip(SkipReason::Duplicate);
                 continue;
             }
-            let entry = s.entry_point.0.as_ref().or_else(|| s.service_ids.0.iter().find_map(|x| x.0.as_ref()));
+            let entry = s
+                .entry_point
+                .0
+                .as_ref()
+                .or_else(|| s.service_ids.0.iter().find_map(|x| x.0.as_ref()));
             let duration_ms = s.duration.0.map(|d| round_us(d * 1000.0));
             let start = s.start_time.0;
             let end = match (start, s.duration.0) {
@@ -357,13 +369,22 @@ pub fn parse_trace_summaries(input: &[u8], _ctx: &ParseContext, out: &mut Batch)
             };
             let http = s.http.0.as_ref();
             let annotations = s.annotations.0.as_deref();
-            let cause = s.fault_root_causes.0.as_deref().or(s.error_root_causes.0.as_deref());
+            let cause = s
+                .fault_root_causes
+                .0
+                .as_deref()
+                .or(s.error_root_causes.0.as_deref());
             out.spans.push(&SpanRow {
                 trace_id: Some(id),
                 id: Some(id),
                 parent_id: None,
                 segment_id: None,
-                name: entry.and_then(|e| e.name.0.as_deref().or_else(|| e.names.0.iter().find_map(|n| n.0.as_deref()))),
+                name: entry.and_then(|e| {
+                    e.name
+                        .0
+                        .as_deref()
+                        .or_else(|| e.names.0.iter().find_map(|n| n.0.as_deref()))
+                }),
                 origin: entry.and_then(|e| e.type_.0.as_deref()),
                 kind: Some(KIND_TRACE),
                 namespace: None,
@@ -398,10 +419,18 @@ pub fn parse_service_graph(input: &[u8], _ctx: &ParseContext, out: &mut Batch) {
     for page in &pages {
         let Some(services) = &page.services else {
             out.records += 1;
-            out.skip(if page.is_object { SkipReason::MissingField } else { SkipReason::BadValue });
+            out.skip(if page.is_object {
+                SkipReason::MissingField
+            } else {
+                SkipReason::BadValue
+            });
             continue;
         };
-        let mut g = ServiceGraph { start: page.start.0, end: page.end.0, ..Default::default() };
+        let mut g = ServiceGraph {
+            start: page.start.0,
+            end: page.end.0,
+            ..Default::default()
+        };
         for svc in &services.0 {
             out.records += 1;
             let Some(svc) = &svc.0 else {
@@ -441,7 +470,12 @@ pub fn parse_service_graph(input: &[u8], _ctx: &ParseContext, out: &mut Batch) {
             g.nodes.push(ServiceNode {
                 reference_id: rid,
                 name: svc.name.0.as_deref().map(str::to_owned),
-                names: svc.names.0.iter().filter_map(|n| n.0.as_deref().map(str::to_owned)).collect(),
+                names: svc
+                    .names
+                    .0
+                    .iter()
+                    .filter_map(|n| n.0.as_deref().map(str::to_owned))
+                    .collect(),
                 type_: svc.type_.0.as_deref().map(str::to_owned),
                 account_id: svc.account_id.0.as_deref().map(str::to_owned),
                 state: svc.state.0.as_deref().map(str::to_owned),
@@ -511,7 +545,12 @@ impl Flat<'_> {
     }
 }
 
-fn push_top<'n>(top: &'n Top<'n>, hint: Option<&'n str>, roots: &mut Vec<Root<'n>>, out: &mut Batch) {
+fn push_top<'n>(
+    top: &'n Top<'n>,
+    hint: Option<&'n str>,
+    roots: &mut Vec<Root<'n>>,
+    out: &mut Batch,
+) {
     match top {
         Top::One(n) => {
             if !n.is_header() {
@@ -547,7 +586,10 @@ fn emit_spans(roots: &[Root<'_>], ctx: &ParseContext, out: &mut Batch) {
         let trace_id = n.trace_id.as_deref().or(root.hint);
         let kind = if n.inferred {
             KIND_INFERRED
-        } else if n.type_.as_deref() == Some("subsegment") || trace_id.is_none() || n.namespace.is_some() {
+        } else if n.type_.as_deref() == Some("subsegment")
+            || trace_id.is_none()
+            || n.namespace.is_some()
+        {
             KIND_SUBSEGMENT
         } else {
             KIND_SEGMENT
@@ -558,7 +600,11 @@ fn emit_spans(roots: &[Root<'_>], ctx: &ParseContext, out: &mut Batch) {
             node: n,
             trace_id,
             segment_id: if independent { None } else { n.id.as_deref() },
-            origin: if independent { None } else { n.origin.as_deref() },
+            origin: if independent {
+                None
+            } else {
+                n.origin.as_deref()
+            },
             independent,
         });
 
@@ -626,7 +672,9 @@ fn emit_spans(roots: &[Root<'_>], ctx: &ParseContext, out: &mut Batch) {
         let mut resolved = None;
         for _ in 0..64 {
             let Some(p) = parent else { break };
-            let Some(&fi) = index.get(&(trace_id, p)) else { break };
+            let Some(&fi) = index.get(&(trace_id, p)) else {
+                break;
+            };
             let pi = flats[fi].root;
             if pi == ri {
                 break;
@@ -660,9 +708,15 @@ fn emit_spans(roots: &[Root<'_>], ctx: &ParseContext, out: &mut Batch) {
             start: f.start,
             end: f.end,
             duration_ms: duration_ms(f.start, f.end),
-            http_status: http.and_then(|h| h.response.0.as_ref()).and_then(|r| num_to_i64(r.status.0)),
-            http_method: http.and_then(|h| h.request.0.as_ref()).and_then(|r| r.method.0.as_deref()),
-            http_url: http.and_then(|h| h.request.0.as_ref()).and_then(|r| r.url.0.as_deref()),
+            http_status: http
+                .and_then(|h| h.response.0.as_ref())
+                .and_then(|r| num_to_i64(r.status.0)),
+            http_method: http
+                .and_then(|h| h.request.0.as_ref())
+                .and_then(|r| r.method.0.as_deref()),
+            http_url: http
+                .and_then(|h| h.request.0.as_ref())
+                .and_then(|r| r.url.0.as_deref()),
             error: Some(n.error),
             fault: Some(n.fault),
             throttle: Some(n.throttle),
@@ -670,7 +724,12 @@ fn emit_spans(roots: &[Root<'_>], ctx: &ParseContext, out: &mut Batch) {
             aws_operation: aws.and_then(|a| a.operation.0.as_deref()),
             resource: resource.as_deref(),
             request_id: aws.and_then(|a| {
-                a.request_id.0.as_deref().or_else(|| a.api_gateway.0.as_ref().and_then(|g| g.request_id.0.as_deref()))
+                a.request_id.0.as_deref().or_else(|| {
+                    a.api_gateway
+                        .0
+                        .as_ref()
+                        .and_then(|g| g.request_id.0.as_deref())
+                })
             }),
             annotations: n.annotations.0.as_deref(),
             cause: n.cause.0.as_deref(),
@@ -704,20 +763,33 @@ fn function_fact(
         if pinfo.origin != Some(ORIGIN_LAMBDA) {
             return None;
         }
-        pinfo.node.aws.as_ref().and_then(|a| a.request_id.0.as_deref())
+        pinfo
+            .node
+            .aws
+            .as_ref()
+            .and_then(|a| a.request_id.0.as_deref())
     };
     let request_id = own.or_else(from_parent)?;
     let init_ms = n
         .children
         .iter()
         .find(|c| c.name.as_deref() == Some("Initialization"))
-        .and_then(|c| duration_ms(c.start.and_then(from_epoch_secs_f64), c.end.and_then(from_epoch_secs_f64)));
+        .and_then(|c| {
+            duration_ms(
+                c.start.and_then(from_epoch_secs_f64),
+                c.end.and_then(from_epoch_secs_f64),
+            )
+        });
     let arn = n
         .resource_arn
         .as_deref()
         .or_else(|| n.aws.as_ref().and_then(|a| a.function_arn.0.as_deref()))
         .and_then(LambdaArn::parse);
-    let function = n.name.as_deref().filter(|s| !s.is_empty()).or(arn.as_ref().map(|a| a.function));
+    let function = n
+        .name
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .or(arn.as_ref().map(|a| a.function));
     let account = n
         .aws
         .as_ref()
@@ -736,7 +808,12 @@ fn function_fact(
     );
     fact.ts = f.start;
     fact.function = function.map(str::to_owned);
-    fact.region = arn.as_ref().map(|a| a.region).filter(|s| !s.is_empty()).map(str::to_owned).or_else(|| ctx.region.clone());
+    fact.region = arn
+        .as_ref()
+        .map(|a| a.region)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .or_else(|| ctx.region.clone());
     fact.account = account.map(str::to_owned).or_else(|| ctx.account.clone());
     Some(fact)
 }
@@ -764,7 +841,11 @@ impl<'a> LambdaArn<'a> {
             return None;
         }
         let function = it.next().filter(|s| !s.is_empty())?;
-        Some(LambdaArn { region, account, function })
+        Some(LambdaArn {
+            region,
+            account,
+            function,
+        })
     }
 }
 
@@ -773,18 +854,35 @@ impl<'a> LambdaArn<'a> {
 /// or inferred HTTP call, else `resource_arn` / `aws.function_arn`.
 fn resource_of<'n>(n: &'n Node<'n>, kind: &str) -> Option<Cow<'n, str>> {
     if let Some(a) = &n.aws {
-        let direct = [&a.table_name, &a.queue_url, &a.topic_arn, &a.function_name, &a.bucket_name, &a.stream_name]
-            .into_iter()
-            .find_map(|s| s.0.as_deref().filter(|s| !s.is_empty()));
+        let direct = [
+            &a.table_name,
+            &a.queue_url,
+            &a.topic_arn,
+            &a.function_name,
+            &a.bucket_name,
+            &a.stream_name,
+        ]
+        .into_iter()
+        .find_map(|s| s.0.as_deref().filter(|s| !s.is_empty()));
         if let Some(s) = direct {
             return Some(Cow::Borrowed(s));
         }
     }
-    if let Some(url) = n.sql.as_ref().and_then(|s| s.url.0.as_deref()).filter(|s| !s.is_empty()) {
+    if let Some(url) = n
+        .sql
+        .as_ref()
+        .and_then(|s| s.url.0.as_deref())
+        .filter(|s| !s.is_empty())
+    {
         return Some(strip_userinfo(url));
     }
     if n.namespace.as_deref() == Some("remote") || kind == KIND_INFERRED {
-        let host = n.http.as_ref().and_then(|h| h.request.0.as_ref()).and_then(|r| r.url.0.as_deref()).and_then(url_host);
+        let host = n
+            .http
+            .as_ref()
+            .and_then(|h| h.request.0.as_ref())
+            .and_then(|r| r.url.0.as_deref())
+            .and_then(url_host);
         if let Some(h) = host {
             return Some(Cow::Borrowed(h));
         }
@@ -845,11 +943,13 @@ fn round_us(ms: f64) -> f64 {
 }
 
 fn num_to_i64(n: Option<f64>) -> Option<i64> {
-    n.filter(|v| v.is_finite() && v.abs() < 9.0e15).map(|v| v.round() as i64)
+    n.filter(|v| v.is_finite() && v.abs() < 9.0e15)
+        .map(|v| v.round() as i64)
 }
 
 fn num_to_u64(n: Option<f64>) -> u64 {
-    n.filter(|v| v.is_finite() && *v > 0.0 && *v < 1.8e19).map_or(0, |v| v.round() as u64)
+    n.filter(|v| v.is_finite() && *v > 0.0 && *v < 1.8e19)
+        .map_or(0, |v| v.round() as u64)
 }
 
 fn strip_bom(b: &[u8]) -> &[u8] {
@@ -931,7 +1031,11 @@ fn stats(s: &RawStats) -> ServiceStats {
         error_count,
         fault_count,
         throttle_count: throttle,
-        total_response_time: s.total_response_time.0.filter(|v| v.is_finite()).unwrap_or(0.0),
+        total_response_time: s
+            .total_response_time
+            .0
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0),
     }
 }
 
@@ -981,7 +1085,11 @@ struct Node<'a> {
 impl Node<'_> {
     /// A daemon header `{"format":"json","version":1}`: header keys and no span fields.
     fn is_header(&self) -> bool {
-        self.header_keys && self.id.is_none() && self.trace_id.is_none() && self.name.is_none() && self.start.is_none()
+        self.header_keys
+            && self.id.is_none()
+            && self.trace_id.is_none()
+            && self.name.is_none()
+            && self.start.is_none()
     }
 }
 
@@ -1139,7 +1247,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
                 Key::Annotations => n.annotations = map.next_value::<Annotations>()?,
                 Key::Cause => n.cause = map.next_value::<CauseText<'de>>()?,
                 Key::Subsegments => {
-                    let c = map.next_value_seed(ChildrenSeed { depth: self.depth + 1 })?;
+                    let c = map.next_value_seed(ChildrenSeed {
+                        depth: self.depth + 1,
+                    })?;
                     n.children = c.nodes;
                     n.not_objects = n.not_objects.saturating_add(c.not_objects);
                     n.capped = n.capped.saturating_add(c.capped);
@@ -1283,7 +1393,9 @@ impl<'de> Deserialize<'de> for Annotations {
                 f.write_str("an annotations object")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Annotations, A::Error> {
-                let m = serde_json::Map::<String, serde_json::Value>::deserialize(MapAccessDeserializer::new(map))?;
+                let m = serde_json::Map::<String, serde_json::Value>::deserialize(
+                    MapAccessDeserializer::new(map),
+                )?;
                 if m.is_empty() {
                     return Ok(Annotations(None));
                 }
@@ -1397,10 +1509,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for TracesPage<'a> {
         Ok(match raw.0 {
             Some(r) => TracesPage {
                 traces: r.traces,
-                trace: TraceObj { id: r.id, segments: r.segments },
+                trace: TraceObj {
+                    id: r.id,
+                    segments: r.segments,
+                },
                 is_object: true,
             },
-            None => TracesPage { traces: None, trace: TraceObj::default(), is_object: false },
+            None => TracesPage {
+                traces: None,
+                trace: TraceObj::default(),
+                is_object: false,
+            },
         })
     }
 }
@@ -1473,8 +1592,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for SummariesPage<'a> {
         }
         let raw: Obj<Raw<'de>> = Obj::deserialize(d)?;
         Ok(match raw.0 {
-            Some(r) => SummariesPage { summaries: r.summaries, is_object: true },
-            None => SummariesPage { summaries: None, is_object: false },
+            Some(r) => SummariesPage {
+                summaries: r.summaries,
+                is_object: true,
+            },
+            None => SummariesPage {
+                summaries: None,
+                is_object: false,
+            },
         })
     }
 }
@@ -1538,7 +1663,9 @@ impl<'de> Deserialize<'de> for SummaryAnnotations {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde_json::Value;
         let v = Value::deserialize(d)?;
-        let Value::Object(m) = v else { return Ok(SummaryAnnotations(None)) };
+        let Value::Object(m) = v else {
+            return Ok(SummaryAnnotations(None));
+        };
         let mut outm = serde_json::Map::new();
         for (k, list) in m {
             let items: Vec<Value> = match list {
@@ -1581,18 +1708,29 @@ impl<'de> Deserialize<'de> for RootCauseText {
         use serde_json::Value;
         let v = Value::deserialize(d)?;
         let arr = |v: &Value, k: &str| -> Vec<Value> {
-            v.get(k).and_then(Value::as_array).cloned().unwrap_or_default()
+            v.get(k)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
         };
         let mut first_name = None;
         for rc in v.as_array().map(Vec::as_slice).unwrap_or(&[]) {
             for svc in arr(rc, "Services") {
                 for ent in arr(&svc, "EntityPath") {
                     for ex in arr(&ent, "Exceptions") {
-                        if let Some(m) = ex.get("Message").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                        if let Some(m) = ex
+                            .get("Message")
+                            .and_then(Value::as_str)
+                            .filter(|s| !s.is_empty())
+                        {
                             return Ok(RootCauseText(Some(m.to_owned())));
                         }
                         if first_name.is_none() {
-                            first_name = ex.get("Name").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+                            first_name = ex
+                                .get("Name")
+                                .and_then(Value::as_str)
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_owned);
                         }
                     }
                 }
@@ -1623,8 +1761,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for GraphPage<'a> {
         }
         let raw: Obj<Raw<'de>> = Obj::deserialize(d)?;
         Ok(match raw.0 {
-            Some(r) => GraphPage { start: r.start, end: r.end, services: r.services, is_object: true },
-            None => GraphPage { start: LTime(None), end: LTime(None), services: None, is_object: false },
+            Some(r) => GraphPage {
+                start: r.start,
+                end: r.end,
+                services: r.services,
+                is_object: true,
+            },
+            None => GraphPage {
+                start: LTime(None),
+                end: LTime(None),
+                services: None,
+                is_object: false,
+            },
         })
     }
 }
@@ -1959,12 +2107,19 @@ mod tests {
 
     fn row(df: &DataFrame, id: &str) -> usize {
         let ids = df.column("id").unwrap().str().unwrap();
-        let rows: Vec<usize> = (0..df.height()).filter(|&i| ids.get(i) == Some(id)).collect();
+        let rows: Vec<usize> = (0..df.height())
+            .filter(|&i| ids.get(i) == Some(id))
+            .collect();
         assert_eq!(rows.len(), 1, "rows with id {id}");
         rows[0]
     }
     fn s(df: &DataFrame, id: &str, col: &str) -> Option<String> {
-        df.column(col).unwrap().str().unwrap().get(row(df, id)).map(str::to_owned)
+        df.column(col)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(row(df, id))
+            .map(str::to_owned)
     }
     fn f(df: &DataFrame, id: &str, col: &str) -> Option<f64> {
         df.column(col).unwrap().f64().unwrap().get(row(df, id))
@@ -1980,7 +2135,11 @@ mod tests {
         out.skipped.get(&r).copied().unwrap_or(0)
     }
     fn balanced(out: &Batch, df: &DataFrame) {
-        assert_eq!(out.records, df.height() as u64 + out.skipped_total(), "records = rows + skips");
+        assert_eq!(
+            out.records,
+            df.height() as u64 + out.skipped_total(),
+            "records = rows + skips"
+        );
     }
 
     /// A Lambda service segment with an `Attempt #1` subsegment (async invoke); the function
@@ -1988,7 +2147,12 @@ mod tests {
     fn batch(docs: &[&str]) -> String {
         let segs: Vec<String> = docs
             .iter()
-            .map(|d| format!(r#"{{"Id":"x","Document":{}}}"#, serde_json::to_string(d).unwrap()))
+            .map(|d| {
+                format!(
+                    r#"{{"Id":"x","Document":{}}}"#,
+                    serde_json::to_string(d).unwrap()
+                )
+            })
             .collect();
         format!(
             r#"{{"Traces":[{{"Id":"1-aaaaaaaa-000000000000000000000001","Duration":1.5,"LimitExceeded":false,"Segments":[{}]}}],"UnprocessedTraceIds":[]}}"#,
@@ -2004,15 +2168,36 @@ mod tests {
         let (out, df) = run(parse_batch_get_traces, &batch(&[LAMBDA, FUNCTION]));
         assert_eq!(df.height(), 6);
         balanced(&out, &df);
-        assert_eq!(s(&df, "b000000000000004", "parent_id").as_deref(), Some("b000000000000003"));
-        assert_eq!(s(&df, "b000000000000004", "segment_id").as_deref(), Some("b000000000000001"));
-        assert_eq!(s(&df, "b000000000000004", "origin").as_deref(), Some("AWS::Lambda::Function"));
-        assert_eq!(s(&df, "b000000000000004", "resource").as_deref(), Some("orders"));
-        assert_eq!(s(&df, "b000000000000004", "kind").as_deref(), Some("subsegment"));
+        assert_eq!(
+            s(&df, "b000000000000004", "parent_id").as_deref(),
+            Some("b000000000000003")
+        );
+        assert_eq!(
+            s(&df, "b000000000000004", "segment_id").as_deref(),
+            Some("b000000000000001")
+        );
+        assert_eq!(
+            s(&df, "b000000000000004", "origin").as_deref(),
+            Some("AWS::Lambda::Function")
+        );
+        assert_eq!(
+            s(&df, "b000000000000004", "resource").as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            s(&df, "b000000000000004", "kind").as_deref(),
+            Some("subsegment")
+        );
         assert_eq!(f(&df, "b000000000000004", "duration_ms"), Some(100.0));
         assert_eq!(i(&df, "b000000000000004", "http_status"), Some(200));
-        assert_eq!(s(&df, "a000000000000001", "request_id").as_deref(), Some("req-1"));
-        assert_eq!(i(&df, "a000000000000001", "start"), Some(1_700_000_000_000_000));
+        assert_eq!(
+            s(&df, "a000000000000001", "request_id").as_deref(),
+            Some("req-1")
+        );
+        assert_eq!(
+            i(&df, "a000000000000001", "start"),
+            Some(1_700_000_000_000_000)
+        );
 
         assert_eq!(out.facts.len(), 1);
         let fact = &out.facts[0];
@@ -2051,8 +2236,14 @@ mod tests {
         let (out, df) = run(parse_batch_get_traces, &input);
         assert_eq!(df.height(), 2);
         balanced(&out, &df);
-        assert_eq!(s(&df, "d000000000000001", "trace_id").as_deref(), Some("1-aaaaaaaa-000000000000000000000003"));
-        assert_eq!(s(&df, "d000000000000001", "kind").as_deref(), Some("segment"));
+        assert_eq!(
+            s(&df, "d000000000000001", "trace_id").as_deref(),
+            Some("1-aaaaaaaa-000000000000000000000003")
+        );
+        assert_eq!(
+            s(&df, "d000000000000001", "kind").as_deref(),
+            Some("segment")
+        );
         assert_eq!(f(&df, "c000000000000001", "duration_ms"), Some(100.0));
     }
 
@@ -2109,7 +2300,10 @@ mod tests {
         let id = "g000000000000003";
         assert_eq!(s(&df, id, "kind").as_deref(), Some("subsegment"));
         assert_eq!(s(&df, id, "parent_id").as_deref(), Some("g000000000000002"));
-        assert_eq!(s(&df, id, "segment_id").as_deref(), Some("g000000000000001"));
+        assert_eq!(
+            s(&df, id, "segment_id").as_deref(),
+            Some("g000000000000001")
+        );
         assert_eq!(s(&df, id, "origin").as_deref(), Some("AWS::ECS::Container"));
         assert_eq!(s(&df, id, "resource").as_deref(), Some("api.example.com"));
         assert_eq!(s(&df, id, "cause").as_deref(), Some("Boom"));
@@ -2124,9 +2318,15 @@ mod tests {
         assert_eq!(df.height(), 2);
         assert_eq!(out.records, 2);
         assert_eq!(out.skipped_total(), 0);
-        assert_eq!(i(&df, "h000000000000001", "start"), Some(1_568_835_610_432_000));
+        assert_eq!(
+            i(&df, "h000000000000001", "start"),
+            Some(1_568_835_610_432_000)
+        );
         assert_eq!(f(&df, "h000000000000001", "duration_ms"), Some(100.0));
-        assert_eq!(s(&df, "h000000000000001", "cause").as_deref(), Some("h000000000000009"));
+        assert_eq!(
+            s(&df, "h000000000000001", "cause").as_deref(),
+            Some("h000000000000009")
+        );
         assert_eq!(b(&df, "h000000000000001", "error"), Some(true));
         assert_eq!(i(&df, "h000000000000002", "end"), None);
         assert_eq!(f(&df, "h000000000000002", "duration_ms"), None);
@@ -2137,7 +2337,11 @@ mod tests {
     fn duplicates_keep_the_completed_version() {
         let prog = r#"{"id":"i000000000000001","trace_id":"1-aaaaaaaa-000000000000000000000008","name":"a","start_time":1.7E9,"in_progress":true}"#;
         let done = r#"{"id":"i000000000000001","trace_id":"1-aaaaaaaa-000000000000000000000008","name":"a","start_time":1.7E9,"end_time":1.7000000002E9}"#;
-        for input in [format!("{prog}\n{done}\n"), format!("{done}\n{prog}\n"), format!("{done}\n{done}\n")] {
+        for input in [
+            format!("{prog}\n{done}\n"),
+            format!("{done}\n{prog}\n"),
+            format!("{done}\n{done}\n"),
+        ] {
             let (out, df) = run(parse_segment_documents, &input);
             assert_eq!(df.height(), 1, "{input}");
             assert_eq!(b(&df, "i000000000000001", "in_progress"), Some(false));
@@ -2196,7 +2400,10 @@ mod tests {
         // an ID is kept with no parent.
         assert_eq!(b(&df, "k000000000000002", "in_progress"), Some(true));
         assert_eq!(s(&df, "k000000000000003", "parent_id"), None);
-        assert_eq!(s(&df, "k000000000000003", "segment_id").as_deref(), Some(id));
+        assert_eq!(
+            s(&df, "k000000000000003", "segment_id").as_deref(),
+            Some(id)
+        );
     }
 
     #[test]
@@ -2208,7 +2415,10 @@ mod tests {
         let id = "l000000000000001";
         assert_eq!(s(&df, id, "trace_id"), None);
         assert_eq!(s(&df, id, "kind").as_deref(), Some("subsegment"));
-        assert_eq!(s(&df, id, "resource").as_deref(), Some("jdbc:postgresql://db.example.com:5432/app"));
+        assert_eq!(
+            s(&df, id, "resource").as_deref(),
+            Some("jdbc:postgresql://db.example.com:5432/app")
+        );
         assert_eq!(f(&df, id, "duration_ms"), Some(1.0));
     }
 
@@ -2236,13 +2446,19 @@ mod tests {
         assert_eq!(s(&df, id, "kind").as_deref(), Some("trace"));
         assert_eq!(s(&df, id, "trace_id").as_deref(), Some(id));
         assert_eq!(s(&df, id, "name").as_deref(), Some("api"));
-        assert_eq!(s(&df, id, "origin").as_deref(), Some("AWS::ApiGateway::Stage"));
+        assert_eq!(
+            s(&df, id, "origin").as_deref(),
+            Some("AWS::ApiGateway::Stage")
+        );
         assert_eq!(i(&df, id, "start"), Some(1_700_000_000_500_000));
         assert_eq!(i(&df, id, "end"), Some(1_700_000_000_750_000));
         assert_eq!(f(&df, id, "duration_ms"), Some(250.0));
         assert_eq!(i(&df, id, "http_status"), Some(502));
         assert_eq!(b(&df, id, "fault"), Some(true));
-        assert_eq!(s(&df, id, "annotations").as_deref(), Some(r#"{"n":[1.0,2.0],"tier":"gold"}"#));
+        assert_eq!(
+            s(&df, id, "annotations").as_deref(),
+            Some(r#"{"n":[1.0,2.0],"tier":"gold"}"#)
+        );
         assert_eq!(s(&df, id, "cause").as_deref(), Some("read timed out"));
         let id2 = "1-aaaaaaaa-000000000000000000000012";
         assert_eq!(s(&df, id2, "name").as_deref(), Some("svc"));
@@ -2252,7 +2468,7 @@ mod tests {
 
     #[test]
     fn service_graph_sums_statistics_and_round_trips() {
-        let input = r#"{"StartTime":1700000000,"EndTime":"2023-11-14T22:23:20Z","Services":[
+        let input = r#"{"StartTime":1700000000,"EndTime":"2023-11-14T22:13:20Z","Services":[
             {"ReferenceId":0,"Name":"api","Names":["api"],"Type":"AWS::Lambda::Function","AccountId":"111122223333","State":"active","Root":true,
              "Edges":[{"ReferenceId":1,"SummaryStatistics":{"OkCount":5,"ErrorStatistics":{"ThrottleCount":2,"OtherCount":1},"FaultStatistics":{"OtherCount":3},"TotalResponseTime":1.5},
                        "ResponseTimeHistogram":[{"Value":0.1,"Count":4},{"Value":"bad","Count":1}],"EdgeType":"REQUEST_BASED"},
@@ -2273,13 +2489,27 @@ mod tests {
         assert_eq!(skipped(&out, SkipReason::MissingField), 2);
         let e = &g.edges[0];
         assert_eq!((e.from_reference_id, e.to_reference_id), (0, 1));
-        assert_eq!((e.requests, e.ok, e.error_count, e.throttle_count, e.fault_count), (11, 5, 3, 2, 3));
+        assert_eq!(
+            (
+                e.requests,
+                e.ok,
+                e.error_count,
+                e.throttle_count,
+                e.fault_count
+            ),
+            (11, 5, 3, 2, 3)
+        );
         assert_eq!(e.response_time_histogram, vec![(0.1, 4)]);
         assert_eq!(e.edge_type.as_deref(), Some("REQUEST_BASED"));
         let api = g.node(0).unwrap();
         assert!(api.root);
         assert_eq!(api.account_id.as_deref(), Some("111122223333"));
-        assert_eq!(api.summary.as_ref().map(|s| (s.requests, s.error_count, s.fault_count)), Some((11, 3, 3)));
+        assert_eq!(
+            api.summary
+                .as_ref()
+                .map(|s| (s.requests, s.error_count, s.fault_count)),
+            Some((11, 3, 3))
+        );
         assert_eq!(g.node(1).unwrap().summary, None);
         let json = serde_json::to_string(g).unwrap();
         assert!(json.contains(r#""type":"AWS::DynamoDB::Table""#));
@@ -2289,12 +2519,24 @@ mod tests {
 
     #[test]
     fn url_and_arn_helpers() {
-        assert_eq!(url_host("https://api.example.com/health"), Some("api.example.com"));
-        assert_eq!(url_host("http://u:p@h.example.com:8080"), Some("h.example.com"));
+        assert_eq!(
+            url_host("https://api.example.com/health"),
+            Some("api.example.com")
+        );
+        assert_eq!(
+            url_host("http://u:p@h.example.com:8080"),
+            Some("h.example.com")
+        );
         assert_eq!(url_host("http://[::1]:80/x"), Some("[::1]"));
         assert_eq!(url_host("not a url"), None);
-        assert_eq!(strip_userinfo("jdbc:mysql://a:b@h:3306/d"), "jdbc:mysql://h:3306/d");
-        assert_eq!(strip_userinfo("jdbc:mysql://h:3306/d"), "jdbc:mysql://h:3306/d");
+        assert_eq!(
+            strip_userinfo("jdbc:mysql://a:b@h:3306/d"),
+            "jdbc:mysql://h:3306/d"
+        );
+        assert_eq!(
+            strip_userinfo("jdbc:mysql://h:3306/d"),
+            "jdbc:mysql://h:3306/d"
+        );
         let a = LambdaArn::parse("arn:aws:lambda:us-east-1:123:function:f:live").unwrap();
         assert_eq!((a.region, a.account, a.function), ("us-east-1", "123", "f"));
         assert!(LambdaArn::parse("arn:aws:sns:us-east-1:123:topic").is_none());
@@ -2302,8 +2544,23 @@ mod tests {
 
     #[test]
     fn empty_and_garbage_inputs_do_not_panic() {
-        for input in ["", "   \n", "null", "[]", "{}", "]]]", "\u{feff}{}", "{\"Traces\":7}"] {
-            for f in [parse_batch_get_traces, parse_segment_documents, parse_daemon_raw, parse_trace_summaries, parse_service_graph] {
+        for input in [
+            "",
+            "   \n",
+            "null",
+            "[]",
+            "{}",
+            "]]]",
+            "\u{feff}{}",
+            "{\"Traces\":7}",
+        ] {
+            for f in [
+                parse_batch_get_traces,
+                parse_segment_documents,
+                parse_daemon_raw,
+                parse_trace_summaries,
+                parse_service_graph,
+            ] {
                 let mut out = Batch::default();
                 f(input.as_bytes(), &ParseContext::default(), &mut out);
                 assert_eq!(out.spans.len(), 0);

@@ -15,7 +15,12 @@ pub fn aws_fixtures() -> PathBuf {
 /// Read one shared fixture; panics with a clear message when the fixture set is missing.
 pub fn fixture(name: &str) -> Vec<u8> {
     let p = aws_fixtures().join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("fixture {} unreadable ({e}); set SKYLENS_AWS_FIXTURES", p.display()))
+    std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "fixture {} unreadable ({e}); set SKYLENS_AWS_FIXTURES",
+            p.display()
+        )
+    })
 }
 
 /// Path of the `skylens` binary built for these tests.
@@ -26,14 +31,20 @@ pub fn skylens_bin() -> PathBuf {
 /// Compare `actual` with the golden file `tests/golden/<name>`; with `SKYLENS_BLESS=1`
 /// (`cargo xtask bless`) rewrite the golden file instead.
 pub fn assert_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var("SKYLENS_BLESS").is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("golden file {} missing ({e}); run `cargo xtask bless`", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "golden file {} missing ({e}); run `cargo xtask bless`",
+            path.display()
+        )
+    });
     if expected != actual {
         panic!(
             "output differs from golden file {}\n--- expected\n{expected}\n--- actual\n{actual}\n(run `cargo xtask bless` if the change is intended)",
@@ -59,6 +70,9 @@ pub fn skylens(args: &[&str]) -> (i32, String, String) {
 /// Run `skylens` and require success; returns stdout.
 pub fn skylens_ok(args: &[&str]) -> String {
     let (code, out, err) = skylens(args);
-    assert_eq!(code, 0, "skylens {args:?} failed ({code})\nstdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(
+        code, 0,
+        "skylens {args:?} failed ({code})\nstdout:\n{out}\nstderr:\n{err}"
+    );
     out
 }

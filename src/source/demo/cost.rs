@@ -37,7 +37,8 @@ const TAX_PERCENT: u64 = 8;
 
 /// Lambda cost of `mbms` billed MB·ms and `requests` invocations, in units of 1e-10 USD.
 pub(super) fn lambda_units(mbms: u64, requests: u64) -> u64 {
-    ((mbms as u128 * LAMBDA_GB_S_UNITS as u128 + 512_000) / 1_024_000) as u64 + requests * LAMBDA_REQUEST_UNITS
+    ((mbms as u128 * LAMBDA_GB_S_UNITS as u128 + 512_000) / 1_024_000) as u64
+        + requests * LAMBDA_REQUEST_UNITS
 }
 
 struct Item {
@@ -141,13 +142,24 @@ pub(super) fn write(
     for d in 0..days {
         let noise = |k: u64, lo: u64, hi: u64| lo + mix(seed ^ (d as u64) << 8 ^ k) % (hi - lo + 1);
         let mut items = Vec::new();
-        for (f, team) in [(F_ORDERS, "orders"), (F_PAYMENTS, "payments"), (F_NOTIFY, "notifications"), (F_BATCH, "platform")] {
+        for (f, team) in [
+            (F_ORDERS, "orders"),
+            (F_PAYMENTS, "payments"),
+            (F_NOTIFY, "notifications"),
+            (F_BATCH, "platform"),
+        ] {
             let mbms = ledger.lambda_mbms[f][d];
             let req = ledger.lambda_requests[f][d];
             let usage = ((mbms as u128 * USD as u128 + 512_000) / 1_024_000) as u64 + req * USD;
             let cost = lambda_units(mbms, req);
             lambda_total += cost;
-            items.push(Item { service: "AWS Lambda", team, env: "prod", cost, usage });
+            items.push(Item {
+                service: "AWS Lambda",
+                team,
+                env: "prod",
+                cost,
+                usage,
+            });
         }
         let api = ledger.api_requests[d];
         items.push(Item {
@@ -207,7 +219,13 @@ pub(super) fn write(
             usage: ((bytes as u128 * USD as u128) >> 30) as u64 + 9 * USD / 30,
         });
         let traces = ledger.xray_traces[d];
-        items.push(Item { service: "AWS X-Ray", team: "", env: "", cost: traces * XRAY_TRACE_UNITS, usage: traces * USD });
+        items.push(Item {
+            service: "AWS X-Ray",
+            team: "",
+            env: "",
+            cost: traces * XRAY_TRACE_UNITS,
+            usage: traces * USD,
+        });
         let s3_requests = noise(3, 2_000, 6_000);
         items.push(Item {
             service: "Amazon Simple Storage Service",
@@ -220,7 +238,13 @@ pub(super) fn write(
         let subtotal: u64 = items.iter().map(|i| i.cost).sum();
         if d > 0 && date(day_ms).ends_with("-01") {
             let tax = running * TAX_PERCENT / 100;
-            items.push(Item { service: "Tax", team: "", env: "", cost: tax, usage: 0 });
+            items.push(Item {
+                service: "Tax",
+                team: "",
+                env: "",
+                cost: tax,
+                usage: 0,
+            });
             total += tax;
         }
         running += subtotal;
@@ -230,7 +254,11 @@ pub(super) fn write(
 
     let estimated_from = days.saturating_sub(if days >= 2 { 2 } else { 1 });
     let mut files = Vec::new();
-    for (by, key, name) in [("TAG", "team", "team"), ("TAG", "env", "env"), ("DIMENSION", "SERVICE", "service")] {
+    for (by, key, name) in [
+        ("TAG", "team", "team"),
+        ("TAG", "env", "env"),
+        ("DIMENSION", "SERVICE", "service"),
+    ] {
         let mut results = Vec::with_capacity(days);
         let mut records = 0u64;
         for (d, items) in per_day.iter().enumerate() {
@@ -249,15 +277,24 @@ pub(super) fn write(
             records += groups.len() as u64 * if with_usage { 2 } else { 1 };
             let day_ms = start_ms + d as i64 * 86_400_000;
             results.push(ByTime {
-                time_period: Period { start: date(day_ms), end: date(day_ms + 86_400_000) },
+                time_period: Period {
+                    start: date(day_ms),
+                    end: date(day_ms + 86_400_000),
+                },
                 total: BTreeMap::new(),
                 groups: groups
                     .into_iter()
                     .map(|(k, (cost, usage))| Group {
                         keys: vec![k],
                         metrics: Metrics {
-                            unblended_cost: Amount { amount: amount(cost), unit: "USD" },
-                            usage_quantity: with_usage.then(|| Amount { amount: amount(usage), unit: "N/A" }),
+                            unblended_cost: Amount {
+                                amount: amount(cost),
+                                unit: "USD",
+                            },
+                            usage_quantity: with_usage.then(|| Amount {
+                                amount: amount(usage),
+                                unit: "N/A",
+                            }),
                         },
                     })
                     .collect(),
@@ -277,8 +314,18 @@ pub(super) fn write(
             .map_err(|e| Error::io("writing", &path, std::io::Error::other(e)))?;
         buf.push(b'\n');
         let mut f = std::fs::File::create(&path).map_err(|e| Error::io("creating", &path, e))?;
-        f.write_all(&buf).map_err(|e| Error::io("writing", &path, e))?;
-        files.push(DemoFile { path, log_group: None, kind: KIND_COSTS, records });
+        f.write_all(&buf)
+            .map_err(|e| Error::io("writing", &path, e))?;
+        files.push(DemoFile {
+            path,
+            log_group: None,
+            kind: KIND_COSTS,
+            records,
+        });
     }
-    Ok(CostSummary { files, total: amount(total), lambda_total: amount(lambda_total) })
+    Ok(CostSummary {
+        files,
+        total: amount(total),
+        lambda_total: amount(lambda_total),
+    })
 }

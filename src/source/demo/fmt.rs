@@ -47,9 +47,14 @@ pub(super) fn push_pad(b: &mut Vec<u8>, n: u64, width: usize) {
 
 /// Append the low `width` nibbles of `n` as lowercase hex (`width` ≤ 16).
 pub(super) fn push_hex(b: &mut Vec<u8>, n: u64, width: usize) {
-    for k in (0..width.min(16)).rev() {
-        b.push(HEX[((n >> (4 * k)) & 0xf) as usize]);
+    let mut tmp = [0u8; 16];
+    let width = width.min(16);
+    let mut k = 0;
+    while k < width {
+        tmp[width - 1 - k] = HEX[((n >> (4 * k)) & 0xf) as usize];
+        k += 1;
     }
+    b.extend_from_slice(&tmp[..width]);
 }
 
 /// µs as milliseconds with two decimals, rounded: `128_834` → `128.83`.
@@ -70,7 +75,7 @@ pub(super) fn push_ms3(b: &mut Vec<u8>, us: i64) {
         return;
     }
     let mut width = 3;
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         width -= 1;
     }
@@ -98,7 +103,7 @@ pub(super) fn push_secs_float(b: &mut Vec<u8>, ms: i64) {
         return;
     }
     let mut width = 3;
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         width -= 1;
     }
@@ -115,7 +120,7 @@ pub(super) fn push_amount(b: &mut Vec<u8>, units: u64) {
         return;
     }
     let mut width = 10;
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         width -= 1;
     }
@@ -169,7 +174,15 @@ fn parts(ms: i64) -> Parts {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000) as u64;
     let (y, mo, d) = civil_from_days(days);
-    Parts { y, mo, d, h: rem / 3_600_000, mi: rem / 60_000 % 60, s: rem / 1000 % 60, ms: rem % 1000 }
+    Parts {
+        y,
+        mo,
+        d,
+        h: rem / 3_600_000,
+        mi: rem / 60_000 % 60,
+        s: rem / 1000 % 60,
+        ms: rem % 1000,
+    }
 }
 
 /// `YYYY<sep>MM<sep>DD` of ms since the epoch.
@@ -234,13 +247,70 @@ pub(super) fn push_clf_time(b: &mut Vec<u8>, ms: i64) {
     b.extend_from_slice(b" +0000");
 }
 
-/// Append `s` as a JSON string literal (quoted, escaped as `serde_json` and Python's `json`
-/// escape: `"`, `\`, and control characters).
+/// Append `s` as a JSON string literal: quoted, with `"`, `\\` and control characters escaped
+/// as `serde_json` and Python's `json` escape them (`\\n`, `\\t`, `\\u001b`, …). Bytes ≥ 0x80
+/// are copied as they are, so UTF-8 text stays UTF-8. Scans eight bytes at a time.
 pub(super) fn push_json_str(b: &mut Vec<u8>, s: &[u8]) {
-    let text = String::from_utf8_lossy(s);
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *b, text.as_ref());
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    b.reserve(s.len() + 2);
+    b.push(b'"');
+    let n = s.len();
+    let mut run = 0; // start of the bytes not yet copied
+    let mut i = 0;
+    while i < n {
+        if i + 8 <= n {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&s[i..i + 8]);
+            let x = u64::from_le_bytes(w);
+            let q = x ^ (LO * b'"' as u64);
+            let bs = x ^ (LO * b'\\' as u64);
+            let hit = (x.wrapping_sub(LO * 0x20) & !x
+                | q.wrapping_sub(LO) & !q
+                | bs.wrapping_sub(LO) & !bs)
+                & HI;
+            if hit == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        let stop = if i + 8 <= n { i + 8 } else { n };
+        while i < stop {
+            let e = ESCAPE[s[i] as usize];
+            if e != 0 {
+                b.extend_from_slice(&s[run..i]);
+                b.push(b'\\');
+                b.push(e);
+                if e == b'u' {
+                    b.extend_from_slice(b"00");
+                    push_hex(b, s[i] as u64, 2);
+                }
+                run = i + 1;
+            }
+            i += 1;
+        }
+    }
+    b.extend_from_slice(&s[run..]);
+    b.push(b'"');
 }
+
+/// The escape letter of each byte in a JSON string, or 0 when it needs none.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = b'u';
+        c += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -270,10 +340,18 @@ mod tests {
         assert_eq!(s(|b| push_amount(b, 0)), "0");
         assert_eq!(s(|b| push_amount(b, 60_800_000_000)), "6.08");
         assert_eq!(s(|b| push_amount(b, 403_543_773_134)), "40.3543773134");
-        assert_eq!(s(|b| push_java_secs(b, 1_692_293_788_127_201)), "1.692293788127201E9");
-        assert_eq!(s(|b| push_java_secs(b, 1_499_473_411_677_000)), "1.499473411677E9");
+        assert_eq!(
+            s(|b| push_java_secs(b, 1_692_293_788_127_201)),
+            "1.692293788127201E9"
+        );
+        assert_eq!(
+            s(|b| push_java_secs(b, 1_499_473_411_677_000)),
+            "1.499473411677E9"
+        );
         assert_eq!(s(|b| push_java_secs(b, 1_500_000_000_000_000)), "1.5E9");
-        let v: f64 = s(|b| push_java_secs(b, 1_692_293_788_127_201)).parse().unwrap();
+        let v: f64 = s(|b| push_java_secs(b, 1_692_293_788_127_201))
+            .parse()
+            .unwrap();
         assert_eq!((v * 1e6).round() as i64, 1_692_293_788_127_201);
     }
 
@@ -287,7 +365,22 @@ mod tests {
         assert_eq!(s(|b| push_clf_time(b, ms)), "07/Jun/2019:19:11:20 +0000");
         assert_eq!(s(|b| push_date(b, ms, b'/')), "2019/06/07");
         assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_759), (2026, 11, 1));
-        assert_eq!(s(|b| push_json_str(b, b"a\t\"b\"\n\\")), r#""a\t\"b\"\n\\""#);
+        assert_eq!(civil_from_days(20_758), (2026, 11, 1));
+        assert_eq!(
+            s(|b| push_json_str(b, b"a\t\"b\"\n\\")),
+            r#""a\t\"b\"\n\\""#
+        );
+        for text in [
+            "",
+            "plain",
+            "0123456789abcdef\u{1b}x\r\u{8}\u{c}é\"\\\t\n",
+            "ééééééééé\u{a0}\n12345678",
+        ] {
+            assert_eq!(
+                s(|b| push_json_str(b, text.as_bytes())),
+                serde_json::to_string(text).unwrap(),
+                "{text:?}"
+            );
+        }
     }
 }

@@ -143,6 +143,11 @@ pub struct FunctionStats {
     pub invocations: u64,
     /// Invocations with `Init Duration` / `initDurationMs` / `Restore Duration`.
     pub cold_starts: u64,
+    /// Invocations that re-ran the init inside their own duration because the previous
+    /// invocation in the same environment timed out (a suppressed init: no `Init Duration`,
+    /// but Powertools logs `cold_start: true`, so for `payments` the invocations with a
+    /// Powertools cold start are `cold_starts + suppressed_inits`).
+    pub suppressed_inits: u64,
     /// Invocations with status error (an ERROR line or error status), timeouts excluded.
     pub errors: u64,
     /// Invocations that timed out.
@@ -171,7 +176,10 @@ pub struct DemoExample {
 /// Write the demo workload under `dir` (created if missing).
 pub fn generate(dir: &Path, opts: &DemoOptions) -> Result<DemoFiles> {
     if opts.days == 0 || opts.days > 3660 {
-        return Err(Error::Invalid(format!("demo days must be between 1 and 3660, not {}", opts.days)));
+        return Err(Error::Invalid(format!(
+            "demo days must be between 1 and 3660, not {}",
+            opts.days
+        )));
     }
     let first = opts
         .end
@@ -225,7 +233,12 @@ mod tests {
     use super::*;
 
     fn small(requests: u64) -> DemoOptions {
-        DemoOptions { seed: 7, requests, days: 4, ..Default::default() }
+        DemoOptions {
+            seed: 7,
+            requests,
+            days: 4,
+            ..Default::default()
+        }
     }
 
     fn read_json(p: &Path) -> Value {
@@ -235,7 +248,11 @@ mod tests {
     /// All events of a log group, in file order: (stream, timestamp, message).
     fn events(files: &DemoFiles, group: &str) -> Vec<(String, i64, String)> {
         let mut out = Vec::new();
-        for f in files.files.iter().filter(|f| f.log_group.as_deref() == Some(group)) {
+        for f in files
+            .files
+            .iter()
+            .filter(|f| f.log_group.as_deref() == Some(group))
+        {
             let v = read_json(&f.path);
             for e in v["events"].as_array().unwrap() {
                 out.push((
@@ -249,12 +266,25 @@ mod tests {
     }
 
     fn rel_files(dir: &Path, files: &DemoFiles) -> Vec<(PathBuf, Vec<u8>)> {
-        files.files.iter().map(|f| (f.path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&f.path).unwrap())).collect()
+        files
+            .files
+            .iter()
+            .map(|f| {
+                (
+                    f.path.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&f.path).unwrap(),
+                )
+            })
+            .collect()
     }
 
     #[test]
     fn deterministic_and_seed_sensitive() {
-        let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
         let opts = small(3000);
         let fa = generate(a.path(), &opts).unwrap();
         let fb = generate(b.path(), &opts).unwrap();
@@ -274,7 +304,13 @@ mod tests {
         let o = DemoOptions::default();
         assert_eq!((o.seed, o.requests, o.days), (42, 20_000, 30));
         assert_eq!(o.end, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
-        assert!(generate(Path::new("/nonexistent-dir-for-test"), &DemoOptions { days: 0, ..o }).is_err());
+        assert!(
+            generate(
+                Path::new("/nonexistent-dir-for-test"),
+                &DemoOptions { days: 0, ..o }
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -282,28 +318,50 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = generate(dir.path(), &small(2000)).unwrap();
         let mut ids = BTreeSet::new();
-        let groups: BTreeSet<_> = files.files.iter().filter_map(|f| f.log_group.clone()).collect();
+        let groups: BTreeSet<_> = files
+            .files
+            .iter()
+            .filter_map(|f| f.log_group.clone())
+            .collect();
         assert_eq!(
             groups.into_iter().collect::<Vec<_>>(),
             vec![
                 "/aws/apigateway/orders-api-access",
-                "/aws/lambda/notifications",
                 "/aws/lambda/nightly-batch",
+                "/aws/lambda/notifications",
                 "/aws/lambda/orders",
                 "/aws/lambda/payments"
             ]
         );
         let (first, last) = (
-            NaiveDate::from_ymd_opt(2026, 10, 29).unwrap().and_time(NaiveTime::MIN).and_utc().timestamp_millis(),
-            NaiveDate::from_ymd_opt(2026, 11, 2).unwrap().and_time(NaiveTime::MIN).and_utc().timestamp_millis(),
+            NaiveDate::from_ymd_opt(2026, 10, 29)
+                .unwrap()
+                .and_time(NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis(),
+            NaiveDate::from_ymd_opt(2026, 11, 2)
+                .unwrap()
+                .and_time(NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis(),
         );
         let mut total = 0;
         for f in files.files.iter().filter(|f| f.kind == KIND_LOGS) {
             let text = std::fs::read_to_string(&f.path).unwrap();
-            assert!(text.starts_with("{\n    \"events\": ["), "{}", f.path.display());
-            assert_eq!(crate::parse::detect::detect(text.as_bytes()).format, crate::parse::Format::CloudWatchEvents);
+            assert!(
+                text.starts_with("{\n    \"events\": ["),
+                "{}",
+                f.path.display()
+            );
+            assert_eq!(
+                crate::parse::detect::detect(text.as_bytes()).format,
+                crate::parse::Format::CloudWatchEvents
+            );
             let v: Value = serde_json::from_str(&text).unwrap();
-            assert_eq!(v.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["events", "searchedLogStreams"]);
+            assert_eq!(
+                v.as_object().unwrap().keys().collect::<Vec<_>>(),
+                vec!["events", "searchedLogStreams"]
+            );
             let evs = v["events"].as_array().unwrap();
             assert_eq!(evs.len() as u64, f.records);
             total += f.records;
@@ -311,7 +369,13 @@ mod tests {
             for e in evs {
                 let o = e.as_object().unwrap();
                 let keys: Vec<_> = o.keys().map(String::as_str).collect();
-                let mut want = vec!["eventId", "ingestionTime", "logStreamName", "message", "timestamp"];
+                let mut want = vec![
+                    "eventId",
+                    "ingestionTime",
+                    "logStreamName",
+                    "message",
+                    "timestamp",
+                ];
                 want.sort();
                 let mut got = keys.clone();
                 got.sort();
@@ -328,7 +392,11 @@ mod tests {
                 let msg = o["message"].as_str().unwrap();
                 let is_access = f.log_group.as_deref() == Some(ACCESS_LOG_GROUP);
                 let is_json_platform = msg.starts_with("{\"time\"");
-                assert_eq!(msg.ends_with('\n'), !is_access && !is_json_platform, "{msg:?}");
+                assert_eq!(
+                    msg.ends_with('\n'),
+                    !is_access && !is_json_platform,
+                    "{msg:?}"
+                );
             }
         }
         assert_eq!(total, files.stats.log_events);
@@ -354,8 +422,15 @@ mod tests {
                 assert!(v[k].is_string(), "{k} in {msg}");
             }
         }
-        let statuses: BTreeSet<String> =
-            access.iter().map(|(_, _, m)| serde_json::from_str::<Value>(m).unwrap()["status"].as_str().unwrap().to_string()).collect();
+        let statuses: BTreeSet<String> = access
+            .iter()
+            .map(|(_, _, m)| {
+                serde_json::from_str::<Value>(m).unwrap()["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
         for s in ["200", "201", "429", "502"] {
             assert!(statuses.contains(s), "no {s} in {statuses:?}");
         }
@@ -366,19 +441,44 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = generate(dir.path(), &small(2500)).unwrap();
         let orders = events(&files, "/aws/lambda/orders");
-        assert!(orders.iter().any(|(_, _, m)| m.starts_with("INIT_START Runtime Version: nodejs:")));
-        assert!(orders.iter().any(|(_, _, m)| m.starts_with("START RequestId: ") && m.ends_with(" Version: $LATEST\n")));
-        assert!(orders.iter().any(|(_, _, m)| m.contains("\tINFO\tCreating order ord_")));
+        assert!(
+            orders
+                .iter()
+                .any(|(_, _, m)| m.starts_with("INIT_START Runtime Version: nodejs:"))
+        );
+        assert!(
+            orders
+                .iter()
+                .any(|(_, _, m)| m.starts_with("START RequestId: ")
+                    && m.ends_with(" Version: $LATEST\n"))
+        );
+        assert!(
+            orders
+                .iter()
+                .any(|(_, _, m)| m.contains("\tINFO\tCreating order ord_"))
+        );
         assert!(orders.iter().any(|(_, _, m)| m.contains("\tERROR\t")));
-        let rep = orders.iter().find(|(_, _, m)| m.contains("Init Duration") && m.contains("XRAY TraceId")).unwrap();
+        let rep = orders
+            .iter()
+            .find(|(_, _, m)| m.contains("Init Duration") && m.contains("XRAY TraceId"))
+            .unwrap();
         assert!(rep.2.starts_with("REPORT RequestId: "));
-        assert!(rep.2.contains("\tDuration: ") && rep.2.contains(" ms\tBilled Duration: ") && rep.2.contains("\tMemory Size: 256 MB\t"));
+        assert!(
+            rep.2.contains("\tDuration: ")
+                && rep.2.contains(" ms\tBilled Duration: ")
+                && rep.2.contains("\tMemory Size: 256 MB\t")
+        );
         assert!(rep.2.ends_with("\tSampled: true\t\n"));
         let payments = events(&files, "/aws/lambda/payments");
         let types: BTreeSet<String> = payments
             .iter()
             .filter(|(_, _, m)| m.starts_with("{\"time\""))
-            .map(|(_, _, m)| serde_json::from_str::<Value>(m).unwrap()["type"].as_str().unwrap().to_string())
+            .map(|(_, _, m)| {
+                serde_json::from_str::<Value>(m).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         assert_eq!(
             types.into_iter().collect::<Vec<_>>(),
@@ -391,34 +491,100 @@ mod tests {
                 "platform.start"
             ]
         );
-        let pt = payments.iter().find(|(_, _, m)| m.starts_with("{\"level\"")).unwrap();
+        let pt = payments
+            .iter()
+            .find(|(_, _, m)| m.starts_with("{\"level\""))
+            .unwrap();
         let v: Value = serde_json::from_str(&pt.2).unwrap();
-        for k in ["cold_start", "function_name", "function_request_id", "xray_trace_id", "correlation_id", "service", "level", "timestamp", "message"] {
+        for k in [
+            "cold_start",
+            "function_name",
+            "function_request_id",
+            "xray_trace_id",
+            "correlation_id",
+            "service",
+            "level",
+            "timestamp",
+            "message",
+        ] {
             assert!(!v[k].is_null(), "{k}");
         }
         let notify = events(&files, "/aws/lambda/notifications");
-        assert!(notify.iter().any(|(_, _, m)| m.starts_with("RESTORE_START Runtime Version: java:21")));
-        assert!(notify.iter().any(|(_, _, m)| m.starts_with("RESTORE_REPORT Restore Duration: ")));
-        assert!(notify.iter().any(|(_, _, m)| m.contains("\tRestore Duration: ") && m.contains("\tBilled Restore Duration: ")));
+        assert!(
+            notify
+                .iter()
+                .any(|(_, _, m)| m.starts_with("RESTORE_START Runtime Version: java:21"))
+        );
+        assert!(
+            notify
+                .iter()
+                .any(|(_, _, m)| m.starts_with("RESTORE_REPORT Restore Duration: "))
+        );
+        assert!(
+            notify
+                .iter()
+                .any(|(_, _, m)| m.contains("\tRestore Duration: ")
+                    && m.contains("\tBilled Restore Duration: "))
+        );
         assert!(notify.iter().all(|(s, _, _)| s.contains("/[12]")));
         let batch = events(&files, "/aws/lambda/nightly-batch");
         assert!(batch.iter().any(|(_, _, m)| m.starts_with("[INFO]\t2026-")));
         assert_eq!(files.stats.functions[3].invocations, 4 * 24);
         // Timeouts: `Status: timeout` (orders) and `Task timed out` lines.
         let all: Vec<_> = orders.iter().chain(&batch).collect();
-        assert!(all.iter().any(|(_, _, m)| m.contains("Task timed out after ")));
+        assert!(
+            all.iter()
+                .any(|(_, _, m)| m.contains("Task timed out after "))
+        );
         let st = &files.stats;
         assert!(st.functions[0].timeouts > 0 && st.functions[0].errors > 0);
-        let orders_timeouts = orders.iter().filter(|(_, _, m)| m.contains("\tStatus: timeout\t")).count() as u64;
+        let orders_timeouts = orders
+            .iter()
+            .filter(|(_, _, m)| m.contains("\tStatus: timeout\t"))
+            .count() as u64;
         assert_eq!(orders_timeouts, st.functions[0].timeouts);
         // REPORT counts equal invocation counts.
-        for (g, i) in [("/aws/lambda/orders", 0), ("/aws/lambda/notifications", 2), ("/aws/lambda/nightly-batch", 3)] {
-            let n = events(&files, g).iter().filter(|(_, _, m)| m.starts_with("REPORT ")).count() as u64;
+        for (g, i) in [
+            ("/aws/lambda/orders", 0),
+            ("/aws/lambda/notifications", 2),
+            ("/aws/lambda/nightly-batch", 3),
+        ] {
+            let n = events(&files, g)
+                .iter()
+                .filter(|(_, _, m)| m.starts_with("REPORT "))
+                .count() as u64;
             assert_eq!(n, st.functions[i].invocations, "{g}");
         }
-        let n = payments.iter().filter(|(_, _, m)| m.contains("\"type\":\"platform.report\"")).count() as u64;
+        let n = payments
+            .iter()
+            .filter(|(_, _, m)| m.contains("\"type\":\"platform.report\""))
+            .count() as u64;
         assert_eq!(n, st.functions[1].invocations);
-        assert_eq!(st.functions[0].invocations, st.api_requests - st.api_throttled);
+        let n = payments
+            .iter()
+            .filter(|(_, _, m)| {
+                m.contains("\"type\":\"platform.report\"") && m.contains("initDurationMs")
+            })
+            .count();
+        assert_eq!(n as u64, st.functions[1].cold_starts);
+        let pt_cold: BTreeSet<String> = payments
+            .iter()
+            .filter(|(_, _, m)| m.starts_with("{\"level\"") && m.contains("\"cold_start\":true"))
+            .map(|(_, _, m)| {
+                serde_json::from_str::<Value>(m).unwrap()["function_request_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            pt_cold.len() as u64,
+            st.functions[1].cold_starts + st.functions[1].suppressed_inits
+        );
+        assert_eq!(
+            st.functions[0].invocations,
+            st.api_requests - st.api_throttled
+        );
     }
 
     #[test]
@@ -459,7 +625,10 @@ mod tests {
                 }
             }
             assert_eq!(inv.len() as u64, files.stats.functions[fi].invocations);
-            assert_eq!(inv.iter().filter(|i| i.2).count() as u64, files.stats.functions[fi].cold_starts);
+            assert_eq!(
+                inv.iter().filter(|i| i.2).count() as u64,
+                files.stats.functions[fi].cold_starts
+            );
             inv.sort();
             let mut seen = BTreeSet::new();
             let mut last_end = i64::MIN;
@@ -482,47 +651,93 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = generate(dir.path(), &small(1500)).unwrap();
         let ex = files.stats.example.clone().unwrap();
-        for g in ["/aws/lambda/orders", "/aws/lambda/payments", "/aws/lambda/notifications"] {
+        for g in [
+            "/aws/lambda/orders",
+            "/aws/lambda/payments",
+            "/aws/lambda/notifications",
+        ] {
             let evs = events(&files, g);
-            let hits: Vec<_> = evs.iter().filter(|(_, _, m)| m.contains(&ex.correlation_id)).collect();
+            let hits: Vec<_> = evs
+                .iter()
+                .filter(|(_, _, m)| m.contains(&ex.correlation_id))
+                .collect();
             assert!(!hits.is_empty(), "{g}");
         }
         let payments = events(&files, "/aws/lambda/payments");
-        let line = payments.iter().find(|(_, _, m)| m.contains(&ex.correlation_id)).unwrap();
+        let line = payments
+            .iter()
+            .find(|(_, _, m)| m.contains(&ex.correlation_id))
+            .unwrap();
         let v: Value = serde_json::from_str(&line.2).unwrap();
         assert_eq!(v["correlation_id"], Value::from(ex.correlation_id.clone()));
-        assert_eq!(v["function_request_id"], Value::from(ex.payments_request_id.clone()));
+        assert_eq!(
+            v["function_request_id"],
+            Value::from(ex.payments_request_id.clone())
+        );
         assert_eq!(v["xray_trace_id"], Value::from(ex.trace_id.clone()));
         let notify = events(&files, "/aws/lambda/notifications");
-        let line = notify.iter().find(|(_, _, m)| m.contains(&ex.correlation_id)).unwrap();
+        let line = notify
+            .iter()
+            .find(|(_, _, m)| m.contains(&ex.correlation_id))
+            .unwrap();
         let v: Value = serde_json::from_str(&line.2).unwrap();
-        assert_eq!(v["function_request_id"], Value::from(ex.notifications_request_id.clone()));
+        assert_eq!(
+            v["function_request_id"],
+            Value::from(ex.notifications_request_id.clone())
+        );
         assert_eq!(v["xray_trace_id"], Value::from(ex.trace_id.clone()));
         let orders = events(&files, "/aws/lambda/orders");
-        assert!(orders.iter().any(|(_, _, m)| m.contains(&ex.orders_request_id) && m.contains(&ex.correlation_id)));
+        assert!(
+            orders.iter().any(
+                |(_, _, m)| m.contains(&ex.orders_request_id) && m.contains(&ex.correlation_id)
+            )
+        );
         let access = events(&files, ACCESS_LOG_GROUP);
-        let a = access.iter().find(|(_, _, m)| m.contains(&ex.api_request_id)).unwrap();
+        let a = access
+            .iter()
+            .find(|(_, _, m)| m.contains(&ex.api_request_id))
+            .unwrap();
         assert!(a.2.contains(&format!("\"xrayTraceId\":\"{}\"", ex.trace_id)));
         // The trace holds all three functions, linked through SNS.
         let mut found = false;
         for f in files.files.iter().filter(|f| f.kind == KIND_TRACES) {
             let v = read_json(&f.path);
             for t in v["Traces"].as_array().unwrap() {
-                if t["Id"] != Value::from(ex.trace_id.clone()) {
+                if t["Id"] != ex.trace_id.as_str() {
                     continue;
                 }
                 found = true;
-                let docs: Vec<Value> =
-                    t["Segments"].as_array().unwrap().iter().map(|s| serde_json::from_str(s["Document"].as_str().unwrap()).unwrap()).collect();
-                let req_ids: BTreeSet<&str> = docs.iter().filter_map(|d| d["aws"]["request_id"].as_str()).collect();
-                for id in [&ex.orders_request_id, &ex.payments_request_id, &ex.notifications_request_id] {
+                let docs: Vec<Value> = t["Segments"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| serde_json::from_str(s["Document"].as_str().unwrap()).unwrap())
+                    .collect();
+                let req_ids: BTreeSet<&str> = docs
+                    .iter()
+                    .filter_map(|d| d["aws"]["request_id"].as_str())
+                    .collect();
+                for id in [
+                    &ex.orders_request_id,
+                    &ex.payments_request_id,
+                    &ex.notifications_request_id,
+                ] {
                     assert!(req_ids.contains(id.as_str()));
                 }
                 let sns = docs.iter().find(|d| d["origin"] == "AWS::SNS").unwrap();
-                let notif = docs.iter().find(|d| d["origin"] == "AWS::Lambda" && d["name"] == "notifications").unwrap();
+                let notif = docs
+                    .iter()
+                    .find(|d| d["origin"] == "AWS::Lambda" && d["name"] == "notifications")
+                    .unwrap();
                 assert_eq!(notif["parent_id"], sns["id"]);
-                let stage = docs.iter().find(|d| d["origin"] == "AWS::ApiGateway::Stage").unwrap();
-                assert_eq!(stage["aws"]["api_gateway"]["request_id"], Value::from(ex.api_request_id.clone()));
+                let stage = docs
+                    .iter()
+                    .find(|d| d["origin"] == "AWS::ApiGateway::Stage")
+                    .unwrap();
+                assert_eq!(
+                    stage["aws"]["api_gateway"]["request_id"],
+                    Value::from(ex.api_request_id.clone())
+                );
             }
         }
         assert!(found);
@@ -531,10 +746,20 @@ mod tests {
     #[test]
     fn xray_shape() {
         let dir = tempfile::tempdir().unwrap();
-        let files = generate(dir.path(), &DemoOptions { seed: 3, requests: 6000, days: 3, ..Default::default() }).unwrap();
+        let files = generate(
+            dir.path(),
+            &DemoOptions {
+                seed: 3,
+                requests: 6000,
+                days: 3,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let (mut traces, mut docs, mut spans) = (0, 0, 0);
         let mut origins = BTreeSet::new();
-        let (mut init, mut restore, mut throttle, mut fault, mut error, mut ddb, mut remote) = (0, 0, 0, 0, 0, 0, 0);
+        let (mut init, mut restore, mut throttle, mut fault, mut error, mut ddb, mut remote) =
+            (0, 0, 0, 0, 0, 0, 0);
         fn walk(v: &Value, n: &mut u64, f: &mut dyn FnMut(&Value)) {
             *n += 1;
             f(v);
@@ -542,11 +767,18 @@ mod tests {
                 walk(s, n, f);
             }
         }
-        let trace_files: Vec<_> = files.files.iter().filter(|f| f.kind == KIND_TRACES).collect();
-        assert!(trace_files.len() >= 1);
+        let trace_files: Vec<_> = files
+            .files
+            .iter()
+            .filter(|f| f.kind == KIND_TRACES)
+            .collect();
+        assert!(!trace_files.is_empty());
         for f in trace_files {
             let text = std::fs::read_to_string(&f.path).unwrap();
-            assert_eq!(crate::parse::detect::detect(text.as_bytes()).format, crate::parse::Format::XrayTraces);
+            assert_eq!(
+                crate::parse::detect::detect(text.as_bytes()).format,
+                crate::parse::Format::XrayTraces
+            );
             let v: Value = serde_json::from_str(&text).unwrap();
             assert_eq!(v["UnprocessedTraceIds"], Value::Array(vec![]));
             let ts = v["Traces"].as_array().unwrap();
@@ -571,18 +803,42 @@ mod tests {
                     walk(&d, &mut spans, &mut |x| {
                         init += (x["name"] == "Initialization") as u64;
                         restore += (x["name"] == "Restore") as u64;
-                        ddb += (x["namespace"] == "aws" && x["aws"]["table_name"].is_string() && x["aws"]["operation"] == "PutItem") as u64;
+                        ddb += (x["namespace"] == "aws"
+                            && x["aws"]["table_name"].is_string()
+                            && x["aws"]["operation"] == "PutItem")
+                            as u64;
                         remote += (x["namespace"] == "remote") as u64;
                     });
                 }
             }
         }
-        assert_eq!((traces, docs, spans), (files.stats.traces, files.stats.trace_documents, files.stats.trace_spans));
+        assert_eq!(
+            (traces, docs, spans),
+            (
+                files.stats.traces,
+                files.stats.trace_documents,
+                files.stats.trace_spans
+            )
+        );
         assert_eq!(
             origins.into_iter().collect::<Vec<_>>(),
-            vec!["AWS::ApiGateway::Stage", "AWS::DynamoDB::Table", "AWS::Lambda", "AWS::Lambda::Function", "AWS::SNS"]
+            vec![
+                "AWS::ApiGateway::Stage",
+                "AWS::DynamoDB::Table",
+                "AWS::Lambda",
+                "AWS::Lambda::Function",
+                "AWS::SNS"
+            ]
         );
-        assert!(init > 0 && restore > 0 && throttle > 0 && fault > 0 && error > 0 && ddb > 0 && remote > 0);
+        assert!(
+            init > 0
+                && restore > 0
+                && throttle > 0
+                && fault > 0
+                && error > 0
+                && ddb > 0
+                && remote > 0
+        );
         // About 20% of requests are sampled.
         let share = traces as f64 / 6000.0;
         assert!((0.17..0.23).contains(&share), "{share}");
@@ -591,27 +847,67 @@ mod tests {
     #[test]
     fn trace_files_split() {
         let dir = tempfile::tempdir().unwrap();
-        let files = generate(dir.path(), &DemoOptions { seed: 1, requests: 12_000, days: 2, ..Default::default() }).unwrap();
-        let parts: Vec<_> = files.files.iter().filter(|f| f.kind == KIND_TRACES).collect();
+        let files = generate(
+            dir.path(),
+            &DemoOptions {
+                seed: 1,
+                requests: 12_000,
+                days: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let parts: Vec<_> = files
+            .files
+            .iter()
+            .filter(|f| f.kind == KIND_TRACES)
+            .collect();
         assert!(parts.len() >= 2);
-        assert!(parts.iter().all(|f| f.records <= MAX_TRACES_PER_FILE && f.records > 0));
-        assert_eq!(parts.iter().map(|f| f.records).sum::<u64>(), files.stats.traces);
+        assert!(
+            parts
+                .iter()
+                .all(|f| f.records <= MAX_TRACES_PER_FILE && f.records > 0)
+        );
+        assert_eq!(
+            parts.iter().map(|f| f.records).sum::<u64>(),
+            files.stats.traces
+        );
     }
 
     #[test]
     fn cost_files() {
         let dir = tempfile::tempdir().unwrap();
-        let files = generate(dir.path(), &DemoOptions { seed: 5, requests: 3000, days: 6, ..Default::default() }).unwrap();
-        let ce: Vec<_> = files.files.iter().filter(|f| f.kind == KIND_COSTS).collect();
+        let files = generate(
+            dir.path(),
+            &DemoOptions {
+                seed: 5,
+                requests: 3000,
+                days: 6,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let ce: Vec<_> = files
+            .files
+            .iter()
+            .filter(|f| f.kind == KIND_COSTS)
+            .collect();
         assert_eq!(ce.len(), 3);
         let mut per_file_day_totals = Vec::new();
         for f in &ce {
             let text = std::fs::read_to_string(&f.path).unwrap();
-            assert_eq!(crate::parse::detect::detect(text.as_bytes()).format, crate::parse::Format::CostAndUsage);
+            assert_eq!(
+                crate::parse::detect::detect(text.as_bytes()).format,
+                crate::parse::Format::CostAndUsage
+            );
             let v: Value = serde_json::from_str(&text).unwrap();
             assert_eq!(
                 v.as_object().unwrap().keys().collect::<Vec<_>>(),
-                vec!["DimensionValueAttributes", "GroupDefinitions", "ResultsByTime"]
+                vec![
+                    "DimensionValueAttributes",
+                    "GroupDefinitions",
+                    "ResultsByTime"
+                ]
             );
             let gd = &v["GroupDefinitions"][0];
             let days = v["ResultsByTime"].as_array().unwrap();
@@ -623,7 +919,10 @@ mod tests {
                 assert_eq!(d["Estimated"], Value::Bool(i >= 4), "day {i}");
                 assert_eq!(d["Total"], serde_json::json!({}));
                 let start = d["TimePeriod"]["Start"].as_str().unwrap();
-                assert_eq!(start, format!("2026-10-{:02}", 27 + i).replace("2026-10-32", "2026-11-01"));
+                assert_eq!(
+                    start,
+                    format!("2026-10-{:02}", 27 + i).replace("2026-10-32", "2026-11-01")
+                );
                 let mut sum = 0.0;
                 for g in d["Groups"].as_array().unwrap() {
                     let k = g["Keys"][0].as_str().unwrap().to_string();
@@ -639,7 +938,13 @@ mod tests {
             match gd["Key"].as_str().unwrap() {
                 "team" => {
                     assert_eq!(gd["Type"], "TAG");
-                    for k in ["team$", "team$orders", "team$payments", "team$notifications", "team$platform"] {
+                    for k in [
+                        "team$",
+                        "team$orders",
+                        "team$payments",
+                        "team$notifications",
+                        "team$platform",
+                    ] {
                         assert!(keys.contains(k), "{k}");
                     }
                 }
@@ -650,18 +955,34 @@ mod tests {
                 }
                 "SERVICE" => {
                     assert_eq!(gd["Type"], "DIMENSION");
-                    for k in ["AWS Lambda", "Amazon DynamoDB", "Amazon API Gateway", "Amazon Simple Notification Service", "AmazonCloudWatch", "AWS X-Ray", "Tax"] {
+                    for k in [
+                        "AWS Lambda",
+                        "Amazon DynamoDB",
+                        "Amazon API Gateway",
+                        "Amazon Simple Notification Service",
+                        "AmazonCloudWatch",
+                        "AWS X-Ray",
+                        "Tax",
+                    ] {
                         assert!(keys.contains(k), "{k}");
                     }
-                    assert_eq!(days[0]["Groups"][0]["Metrics"]["UsageQuantity"]["Unit"], "N/A");
+                    assert_eq!(
+                        days[0]["Groups"][0]["Metrics"]["UsageQuantity"]["Unit"],
+                        "N/A"
+                    );
                 }
                 k => panic!("unexpected group key {k}"),
             }
             per_file_day_totals.push(totals);
         }
-        for d in 0..6 {
-            let (a, b, c) = (per_file_day_totals[0][d], per_file_day_totals[1][d], per_file_day_totals[2][d]);
-            assert!((a - b).abs() < 1e-6 && (a - c).abs() < 1e-6, "day {d}: {a} {b} {c}");
+        let [team, env, service] = &per_file_day_totals[..] else {
+            panic!("three cost files")
+        };
+        for (d, ((a, b), c)) in team.iter().zip(env).zip(service).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-6 && (a - c).abs() < 1e-6,
+                "day {d}: {a} {b} {c}"
+            );
         }
     }
 
@@ -672,7 +993,10 @@ mod tests {
         let t = std::time::Instant::now();
         let files = generate(dir.path(), &DemoOptions::default()).unwrap();
         let took = t.elapsed();
-        eprintln!("default demo: {took:?}, {} events, {} traces", files.stats.log_events, files.stats.traces);
+        eprintln!(
+            "default demo: {took:?}, {} events, {} traces",
+            files.stats.log_events, files.stats.traces
+        );
         assert_eq!(files.stats.api_requests, 20_000);
         assert!(took.as_secs_f64() < 10.0, "{took:?}");
     }

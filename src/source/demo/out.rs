@@ -36,7 +36,8 @@ fn create(path: &Path) -> Result<BufWriter<File>> {
 }
 
 fn put(w: &mut BufWriter<File>, path: &Path, bytes: &[u8]) -> Result<()> {
-    w.write_all(bytes).map_err(|e| Error::io("writing", path, e))
+    w.write_all(bytes)
+        .map_err(|e| Error::io("writing", path, e))
 }
 
 fn close(mut w: BufWriter<File>, path: &Path) -> Result<()> {
@@ -99,7 +100,14 @@ pub(super) struct LogGroupOut {
 }
 
 impl LogGroupOut {
-    pub(super) fn new(root: &Path, name: &str, gidx: u64, salt: u64, day0_ms: i64, days: usize) -> Result<Self> {
+    pub(super) fn new(
+        root: &Path,
+        name: &str,
+        gidx: u64,
+        salt: u64,
+        day0_ms: i64,
+        days: usize,
+    ) -> Result<Self> {
         let slug: String = name.trim_start_matches('/').replace('/', "_");
         let dir = root.join("cloudwatch").join(slug);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
@@ -147,11 +155,17 @@ impl LogGroupOut {
 
     /// Queue one event (`ts` in ms).
     pub(super) fn push(&mut self, ts: i64, stream: u32, msg: Vec<u8>) {
-        let day = ((ts - self.day0_ms).div_euclid(86_400_000)).clamp(0, self.day_bytes.len() as i64 - 1) as usize;
+        let day = ((ts - self.day0_ms).div_euclid(86_400_000))
+            .clamp(0, self.day_bytes.len() as i64 - 1) as usize;
         self.day_bytes[day] += msg.len() as u64 + 26;
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse(Pending { ts, seq, stream, msg }));
+        self.heap.push(Reverse(Pending {
+            ts,
+            seq,
+            stream,
+            msg,
+        }));
     }
 
     /// Write every queued event older than `ts` (ms): nothing generated later is older.
@@ -208,7 +222,11 @@ impl LogGroupOut {
         l.clear();
         l.extend_from_slice(if self.in_file == 0 { b"\n" } else { b",\n" });
         l.extend_from_slice(b"        {\n            \"logStreamName\": \"");
-        l.extend_from_slice(self.streams.get(p.stream as usize).map_or(&b""[..], |s| s.as_bytes()));
+        l.extend_from_slice(
+            self.streams
+                .get(p.stream as usize)
+                .map_or(&b""[..], |s| s.as_bytes()),
+        );
         l.extend_from_slice(b"\",\n            \"timestamp\": ");
         push_i64(l, p.ts);
         l.extend_from_slice(b",\n            \"message\": ");
@@ -513,7 +531,9 @@ impl TraceOut {
         l.extend_from_slice(trace_id.as_bytes());
         l.extend_from_slice(b"\",\n            \"Duration\": ");
         push_secs_float(l, dur_ms);
-        l.extend_from_slice(b",\n            \"LimitExceeded\": false,\n            \"Segments\": [");
+        l.extend_from_slice(
+            b",\n            \"LimitExceeded\": false,\n            \"Segments\": [",
+        );
         for (i, s) in segs.iter().enumerate() {
             self.doc.clear();
             write_segment(&mut self.doc, s, Some(trace_id));

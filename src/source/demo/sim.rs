@@ -106,7 +106,10 @@ pub(super) fn log_group(f: usize) -> String {
 }
 
 fn function_arn(f: usize) -> String {
-    format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}", FUNCTIONS[f].name)
+    format!(
+        "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",
+        FUNCTIONS[f].name
+    )
 }
 
 /// Usage metered per day, for Cost Explorer.
@@ -214,6 +217,7 @@ pub(super) struct Counters {
 pub(super) struct FunctionCounters {
     pub invocations: u64,
     pub cold_starts: u64,
+    pub suppressed_inits: u64,
     pub errors: u64,
     pub timeouts: u64,
 }
@@ -226,6 +230,7 @@ impl Counters {
                 log_group: log_group(f),
                 invocations: self.functions[f].invocations,
                 cold_starts: self.functions[f].cold_starts,
+                suppressed_inits: self.functions[f].suppressed_inits,
                 errors: self.functions[f].errors,
                 timeouts: self.functions[f].timeouts,
             })
@@ -271,9 +276,23 @@ impl Sim {
         let salt: u64 = rng.random();
         let day0_ms = start_us / MS;
         let mut groups = Vec::with_capacity(5);
-        groups.push(LogGroupOut::new(root, ACCESS_LOG_GROUP, 0, salt, day0_ms, days)?);
+        groups.push(LogGroupOut::new(
+            root,
+            ACCESS_LOG_GROUP,
+            0,
+            salt,
+            day0_ms,
+            days,
+        )?);
         for f in 0..4 {
-            groups.push(LogGroupOut::new(root, &log_group(f), f as u64 + 1, salt, day0_ms, days)?);
+            groups.push(LogGroupOut::new(
+                root,
+                &log_group(f),
+                f as u64 + 1,
+                salt,
+                day0_ms,
+                days,
+            )?);
         }
         let traces = TraceOut::new(root)?;
         let mut sim = Sim {
@@ -294,7 +313,9 @@ impl Sim {
             hour_failed: vec![0; days * 24 + 1],
         };
         let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        sim.api_id = (0..10).map(|_| alphabet[sim.rng.random_range(0..alphabet.len())] as char).collect();
+        sim.api_id = (0..10)
+            .map(|_| alphabet[sim.rng.random_range(0..alphabet.len())] as char)
+            .collect();
         for _ in 0..6 {
             let name = sim.hex(32);
             let idx = sim.groups[G_ACCESS].add_stream(name);
@@ -344,7 +365,9 @@ impl Sim {
     }
 
     fn chars(&mut self, alphabet: &[u8], n: usize) -> String {
-        (0..n).map(|_| alphabet[self.rng.random_range(0..alphabet.len())] as char).collect()
+        (0..n)
+            .map(|_| alphabet[self.rng.random_range(0..alphabet.len())] as char)
+            .collect()
     }
 
     fn trace_id(&mut self, t: i64) -> String {
@@ -368,7 +391,11 @@ impl Sim {
     /// A latency in `lo..=hi` with a tail: with probability `tail`, 2-6 times longer.
     fn lat(&mut self, lo: i64, hi: i64, tail: f64) -> i64 {
         let v = self.us(lo, hi);
-        if self.rng.random_bool(tail) { v * self.rng.random_range(2..=6) } else { v }
+        if self.rng.random_bool(tail) {
+            v * self.rng.random_range(2..=6)
+        } else {
+            v
+        }
     }
 
     fn chance(&mut self, p: f64) -> bool {
@@ -388,7 +415,9 @@ impl Sim {
     /// An environment for function `f` at `t`: a warm idle one (most recently used first), or a
     /// new one (cold). The environment is marked busy until [`Sim::release`].
     fn acquire(&mut self, f: usize, t: i64) -> (usize, bool) {
-        self.pools[f].retain(|e| e.busy_until > t || (t - e.last_end <= e.idle_ttl && t - e.born <= e.max_life));
+        self.pools[f].retain(|e| {
+            e.busy_until > t || (t - e.last_end <= e.idle_ttl && t - e.born <= e.max_life)
+        });
         let mut best: Option<usize> = None;
         for (i, e) in self.pools[f].iter().enumerate() {
             if e.busy_until <= t && best.is_none_or(|b| e.last_end > self.pools[f][b].last_end) {
@@ -409,7 +438,16 @@ impl Sim {
         let stream = self.groups[f + 1].add_stream(String::from_utf8(name).unwrap_or_default());
         let idle_ttl = self.us(10 * MIN, 30 * MIN);
         let max_life = self.us(2 * HOUR, 5 * HOUR);
-        self.pools[f].push(Env { stream, hex, born: t, busy_until: i64::MAX, last_end: t, idle_ttl, max_life, reinit: false });
+        self.pools[f].push(Env {
+            stream,
+            hex,
+            born: t,
+            busy_until: i64::MAX,
+            last_end: t,
+            idle_ttl,
+            max_life,
+            reinit: false,
+        });
         (self.pools[f].len() - 1, true)
     }
 
@@ -423,8 +461,15 @@ impl Sim {
 
     /// Take the environment's pending re-init (after a timeout): its duration, or 0.
     fn take_reinit(&mut self, f: usize, env: usize) -> i64 {
-        let pending = self.pools[f].get_mut(env).is_some_and(|e| std::mem::replace(&mut e.reinit, false));
-        if pending { self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1) } else { 0 }
+        let pending = self.pools[f]
+            .get_mut(env)
+            .is_some_and(|e| std::mem::replace(&mut e.reinit, false));
+        if pending {
+            self.counters.functions[f].suppressed_inits += 1;
+            self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1)
+        } else {
+            0
+        }
     }
 
     fn meter(&mut self, f: usize, start: i64, billed_ms: u64) {
@@ -504,8 +549,8 @@ impl Sim {
     /// few bursts (flagged).
     fn traffic(&mut self, minutes: usize) -> (Vec<f64>, Vec<bool>) {
         const HOURLY: [f64; 24] = [
-            0.16, 0.10, 0.06, 0.04, 0.04, 0.06, 0.12, 0.28, 0.52, 0.78, 0.94, 1.0, 1.0, 0.97, 0.95, 0.92, 0.90,
-            0.86, 0.76, 0.62, 0.50, 0.40, 0.31, 0.23,
+            0.16, 0.10, 0.06, 0.04, 0.04, 0.06, 0.12, 0.28, 0.52, 0.78, 0.94, 1.0, 1.0, 0.97, 0.95,
+            0.92, 0.90, 0.86, 0.76, 0.62, 0.50, 0.40, 0.31, 0.23,
         ];
         let mut w = vec![0.0f64; minutes];
         let mut burst = vec![false; minutes];
@@ -544,7 +589,13 @@ impl Sim {
         let sampled = self.chance(XRAY_SAMPLE_RATE);
         let trace = self.trace_id(t0);
         let apigw_id = self.uuid();
-        let ext_id = format!("{}=", self.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 15));
+        let ext_id = format!(
+            "{}=",
+            self.chars(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                15
+            )
+        );
         let ip_idx = {
             // A few heavy clients: square a uniform to skew toward the first addresses.
             let u: f64 = self.rng.random();
@@ -555,13 +606,26 @@ impl Sim {
         let post = self.chance(0.72);
         let throttled = self.chance(if burst { 0.05 } else { 0.002 });
         let cid = self.uuid();
-        let order_id = format!("ord_{}", self.chars(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", 12));
+        let order_id = format!(
+            "ord_{}",
+            self.chars(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", 12)
+        );
         let customer = format!("cus_{}", self.us(10_000, 99_999));
         let amount_cents = self.us(500, 25_000) as u64;
         let stage_id = self.id();
         let invoke_sub = self.id();
         let hour = self.hour(t0);
-        let ctx = Ctx { trace, sampled, cid, order_id, customer, post, burst, hour, amount_cents };
+        let ctx = Ctx {
+            trace,
+            sampled,
+            cid,
+            order_id,
+            customer,
+            post,
+            burst,
+            hour,
+            amount_cents,
+        };
         let mut segs: Vec<Seg> = Vec::new();
         let t1 = t0 + self.us(3 * MS, 12 * MS);
 
@@ -572,7 +636,13 @@ impl Sim {
         } else {
             let o = self.orders(t1, &ctx, invoke_sub, &mut segs)?;
             let t_end = o.end + self.us(MS, 4 * MS);
-            (o.status, o.resp_len, Some((o.end - t1) / MS), t_end, Some(o))
+            (
+                o.status,
+                o.resp_len,
+                Some((o.end - t1) / MS),
+                t_end,
+                Some(o),
+            )
         };
         match status {
             400..=499 if status != 429 => self.counters.client_errors += 1,
@@ -598,7 +668,11 @@ impl Sim {
         m.extend_from_slice(b"\",\"httpMethod\":\"");
         m.extend_from_slice(if post { b"POST" } else { b"GET" });
         m.extend_from_slice(b"\",\"resourcePath\":\"");
-        m.extend_from_slice(if post { b"/orders" } else { b"/orders/{orderId}" });
+        m.extend_from_slice(if post {
+            b"/orders"
+        } else {
+            b"/orders/{orderId}"
+        });
         m.extend_from_slice(b"\",\"status\":\"");
         push_u64(&mut m, status as u64);
         m.extend_from_slice(b"\",\"protocol\":\"HTTP/1.1\",\"responseLength\":\"");
@@ -625,7 +699,11 @@ impl Sim {
             self.counters.sampled += 1;
             let d = self.day(t0);
             self.ledger.xray_traces[d] += 1;
-            let path = if post { "/orders".to_string() } else { format!("/orders/{}", ctx.order_id) };
+            let path = if post {
+                "/orders".to_string()
+            } else {
+                format!("/orders/{}", ctx.order_id)
+            };
             let mut stage = Seg {
                 id: stage_id,
                 name: format!("orders-api/{STAGE}"),
@@ -634,7 +712,10 @@ impl Sim {
                 origin: Some("AWS::ApiGateway::Stage"),
                 http: Some(Http {
                     method: Some(if post { "POST" } else { "GET" }),
-                    url: Some(format!("https://{}.execute-api.{REGION}.amazonaws.com/{STAGE}{path}", self.api_id)),
+                    url: Some(format!(
+                        "https://{}.execute-api.{REGION}.amazonaws.com/{STAGE}{path}",
+                        self.api_id
+                    )),
                     user_agent: Some(ua),
                     client_ip: Some(ip.clone()),
                     status: Some(status),
@@ -644,11 +725,17 @@ impl Sim {
                     "{{\"api_gateway\":{{\"account_id\":\"{ACCOUNT}\",\"rest_api_id\":\"{}\",\"stage\":\"{STAGE}\",\"request_id\":\"{apigw_id}\"}}}}",
                     self.api_id
                 )),
-                annotations: Some(format!("{{\"aws:api_id\":\"{}\",\"aws:api_stage\":\"{STAGE}\"}}", self.api_id)),
+                annotations: Some(format!(
+                    "{{\"aws:api_id\":\"{}\",\"aws:api_stage\":\"{STAGE}\"}}",
+                    self.api_id
+                )),
                 metadata: Some(format!(
                     "{{\"default\":{{\"extended_request_id\":\"{ext_id}\",\"request_id\":\"{apigw_id}\"}}}}"
                 )),
-                resource_arn: Some(format!("arn:aws:apigateway:{REGION}::/restapis/{}/stages/{STAGE}", self.api_id)),
+                resource_arn: Some(format!(
+                    "arn:aws:apigateway:{REGION}::/restapis/{}/stages/{STAGE}",
+                    self.api_id
+                )),
                 throttle: status == 429,
                 error: (400..500).contains(&status),
                 fault: status >= 500,
@@ -681,20 +768,22 @@ impl Sim {
             self.traces.write(&ctx.trace, &mut segs)?;
         }
 
-        if self.example.is_none() && sampled && post {
-            if let (Some(o), Some(Some(nreq))) = (&orders, &notified_ok) {
-                if o.ok && status == 201 {
-                    self.example = Some(DemoExample {
-                        api_request_id: apigw_id,
-                        trace_id: ctx.trace.clone(),
-                        correlation_id: ctx.cid.clone(),
-                        order_id: ctx.order_id.clone(),
-                        orders_request_id: o.reqid.clone(),
-                        payments_request_id: o.payments_reqid.clone().unwrap_or_default(),
-                        notifications_request_id: nreq.clone(),
-                    });
-                }
-            }
+        if self.example.is_none()
+            && sampled
+            && post
+            && status == 201
+            && let (Some(o), Some(Some(nreq))) = (&orders, &notified_ok)
+            && o.ok
+        {
+            self.example = Some(DemoExample {
+                api_request_id: apigw_id,
+                trace_id: ctx.trace.clone(),
+                correlation_id: ctx.cid.clone(),
+                order_id: ctx.order_id.clone(),
+                orders_request_id: o.reqid.clone(),
+                payments_request_id: o.payments_reqid.clone().unwrap_or_default(),
+                notifications_request_id: nreq.clone(),
+            });
         }
         Ok(())
     }
@@ -796,7 +885,13 @@ impl Sim {
             f,
             t,
             stream,
-            &[word, b" Runtime Version: ", FUNCTIONS[f].runtime.as_bytes(), b"\tRuntime Version ARN: ", arn.as_bytes()],
+            &[
+                word,
+                b" Runtime Version: ",
+                FUNCTIONS[f].runtime.as_bytes(),
+                b"\tRuntime Version ARN: ",
+                arn.as_bytes(),
+            ],
         );
     }
 
@@ -843,13 +938,29 @@ impl Sim {
         String::from_utf8(b).unwrap_or_default()
     }
 
-    fn ddb_sub(&mut self, table: &str, op: &str, start: i64, end: i64, fault: bool, segs: &mut Vec<Seg>) -> Seg {
+    fn ddb_sub(
+        &mut self,
+        table: &str,
+        op: &str,
+        start: i64,
+        end: i64,
+        fault: bool,
+        segs: &mut Vec<Seg>,
+    ) -> Seg {
         let id = self.id();
         let req = self.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 52);
         let aws = format!(
             "{{\"operation\":\"{op}\",\"region\":\"{REGION}\",\"request_id\":\"{req}\",\"retries\":0,\"table_name\":\"{table}\",\"resource_names\":[\"{table}\"]}}"
         );
-        let http = if fault { None } else { Some(Http { status: Some(200), content_length: Some(2), ..Default::default() }) };
+        let http = if fault {
+            None
+        } else {
+            Some(Http {
+                status: Some(200),
+                content_length: Some(2),
+                ..Default::default()
+            })
+        };
         let inferred_id = self.id();
         segs.push(Seg {
             id: inferred_id,
@@ -860,11 +971,29 @@ impl Sim {
             origin: Some("AWS::DynamoDB::Table"),
             inferred: true,
             fault,
-            http: if fault { None } else { Some(Http { status: Some(200), content_length: Some(2), ..Default::default() }) },
+            http: if fault {
+                None
+            } else {
+                Some(Http {
+                    status: Some(200),
+                    content_length: Some(2),
+                    ..Default::default()
+                })
+            },
             aws: Some(aws.clone()),
             ..Default::default()
         });
-        Seg { id, name: "DynamoDB".into(), start, end, fault, http, aws: Some(aws), namespace: Some("aws"), ..Default::default() }
+        Seg {
+            id,
+            name: "DynamoDB".into(),
+            start,
+            end,
+            fault,
+            http,
+            aws: Some(aws),
+            namespace: Some("aws"),
+            ..Default::default()
+        }
     }
 
     /// The `AWS::Lambda` service segment and the `AWS::Lambda::Function` segment of one
@@ -892,20 +1021,32 @@ impl Sim {
             end: ov_end + 200,
             parent: Some(parent),
             origin: Some("AWS::Lambda"),
-            http: Some(Http { status: Some(if dwell_until.is_some() { 202 } else { 200 }), ..Default::default() }),
+            http: Some(Http {
+                status: Some(if dwell_until.is_some() { 202 } else { 200 }),
+                ..Default::default()
+            }),
             aws: Some(format!("{{\"request_id\":\"{reqid}\"}}")),
             resource_arn: Some(function_arn(f)),
             ..Default::default()
         };
         if let Some(d) = dwell_until {
             let (a, b) = (self.id(), self.id());
-            service.subs.push(Seg { id: a, name: "Dwell Time".into(), start: arrive, end: d, ..Default::default() });
+            service.subs.push(Seg {
+                id: a,
+                name: "Dwell Time".into(),
+                start: arrive,
+                end: d,
+                ..Default::default()
+            });
             service.subs.push(Seg {
                 id: b,
                 name: "Attempt #1".into(),
                 start: d,
                 end: ov_end + 200,
-                http: Some(Http { status: Some(200), ..Default::default() }),
+                http: Some(Http {
+                    status: Some(200),
+                    ..Default::default()
+                }),
                 fault: failure.is_some(),
                 ..Default::default()
             });
@@ -926,7 +1067,14 @@ impl Sim {
         let fa = format!("{{\"function_arn\":\"{}\"}}", function_arn(f));
         if let Some((s, e, name)) = init {
             let id = self.id();
-            func.subs.push(Seg { id, name: name.into(), start: s, end: e, aws: Some(fa.clone()), ..Default::default() });
+            func.subs.push(Seg {
+                id,
+                name: name.into(),
+                start: s,
+                end: e,
+                aws: Some(fa.clone()),
+                ..Default::default()
+            });
         }
         let (inv, ovh) = (self.id(), self.id());
         func.subs.push(Seg {
@@ -940,26 +1088,48 @@ impl Sim {
             ..Default::default()
         });
         if ov_end > end {
-            func.subs.push(Seg { id: ovh, name: "Overhead".into(), start: end, end: ov_end, aws: Some(fa), ..Default::default() });
+            func.subs.push(Seg {
+                id: ovh,
+                name: "Overhead".into(),
+                start: end,
+                end: ov_end,
+                aws: Some(fa),
+                ..Default::default()
+            });
         }
         [service, func]
     }
 
     // ---- orders (Node.js, text format) ----
 
-    fn orders(&mut self, t1: i64, ctx: &Ctx, parent: u64, segs: &mut Vec<Seg>) -> Result<OrdersOut> {
+    fn orders(
+        &mut self,
+        t1: i64,
+        ctx: &Ctx,
+        parent: u64,
+        segs: &mut Vec<Seg>,
+    ) -> Result<OrdersOut> {
         let f = F_ORDERS;
         let (env, cold) = self.acquire(f, t1);
         let stream = self.pools[f][env].stream;
         let reqid = self.uuid();
         let ids = (self.id(), self.id());
-        let init = if cold { self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1) } else { 0 };
+        let init = if cold {
+            self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1)
+        } else {
+            0
+        };
         let reinit = self.take_reinit(f, env);
         if cold {
             self.init_start(f, t1, stream, b"INIT_START");
         }
         let s = t1 + init + if cold { self.us(200, 900) } else { 0 };
-        self.text_platform(f, s, stream, &[b"START RequestId: ", reqid.as_bytes(), b" Version: $LATEST"]);
+        self.text_platform(
+            f,
+            s,
+            stream,
+            &[b"START RequestId: ", reqid.as_bytes(), b" Version: $LATEST"],
+        );
         let mut c = s + reinit + self.us(300, 2500);
         let msg = if ctx.post {
             let items = 1 + (ctx.amount_cents % 5);
@@ -972,7 +1142,10 @@ impl Sim {
                 ctx.cid
             )
         } else {
-            format!("Fetching order {} (correlation_id={})", ctx.order_id, ctx.cid)
+            format!(
+                "Fetching order {} (correlation_id={})",
+                ctx.order_id, ctx.cid
+            )
         };
         self.node_line(c, stream, &reqid, b"INFO", msg.as_bytes());
         c += self.us(100, 600);
@@ -998,7 +1171,13 @@ impl Sim {
             status = 502;
             resp_len = 36;
             failure = if ctx.sampled {
-                Some(self.cause("Task timed out after 6.01 seconds", "Sandbox.Timedout", "/var/task/index.mjs", 57, "handler"))
+                Some(self.cause(
+                    "Task timed out after 6.01 seconds",
+                    "Sandbox.Timedout",
+                    "/var/task/index.mjs",
+                    57,
+                    "handler",
+                ))
             } else {
                 None
             };
@@ -1013,7 +1192,14 @@ impl Sim {
             }
             if ctx.sampled {
                 let op = if ctx.post { "PutItem" } else { "GetItem" };
-                children.push(self.ddb_sub(ORDERS_TABLE, op, ddb_start, ddb_end, false, &mut sub_segs));
+                children.push(self.ddb_sub(
+                    ORDERS_TABLE,
+                    op,
+                    ddb_start,
+                    ddb_end,
+                    false,
+                    &mut sub_segs,
+                ));
             }
             c = ddb_end + self.us(200, 1500);
             if ctx.post {
@@ -1029,7 +1215,13 @@ impl Sim {
                     status = 502;
                     resp_len = 36;
                     failure = if ctx.sampled {
-                        Some(self.cause(e, "TypeError", "/var/task/index.mjs", 88, "buildLineItems"))
+                        Some(self.cause(
+                            e,
+                            "TypeError",
+                            "/var/task/index.mjs",
+                            88,
+                            "buildLineItems",
+                        ))
                     } else {
                         None
                     };
@@ -1062,8 +1254,14 @@ impl Sim {
                     payments_reqid = Some(p.reqid.clone());
                     failure = None;
                     match p.result {
-                        PayResult::Captured { payment_id, notify: n } => {
-                            let msg = format!("Order {} confirmed, payment {payment_id} captured", ctx.order_id);
+                        PayResult::Captured {
+                            payment_id,
+                            notify: n,
+                        } => {
+                            let msg = format!(
+                                "Order {} confirmed, payment {payment_id} captured",
+                                ctx.order_id
+                            );
                             self.node_line(c, stream, &reqid, b"INFO", msg.as_bytes());
                             status = 201;
                             resp_len = 96 + (ctx.amount_cents % 40);
@@ -1122,7 +1320,11 @@ impl Sim {
         let r = ReportLine {
             reqid: &reqid,
             duration,
-            billed_ms: if timeout { (FUNCTIONS[f].timeout_us / MS) as u64 + ((init + MS - 1) / MS) as u64 } else { billed },
+            billed_ms: if timeout {
+                (FUNCTIONS[f].timeout_us / MS) as u64 + ((init + MS - 1) / MS) as u64
+            } else {
+                billed
+            },
             max_mem,
             init: cold.then_some(init),
             restore: None,
@@ -1137,8 +1339,18 @@ impl Sim {
         self.count(f, cold, error_line, timeout);
         if ctx.sampled {
             let init_span = cold.then_some((t1 + 300, t1 + init, "Initialization"));
-            let [a, b] =
-                self.lambda_segments(f, ids, parent, &reqid, t1, init_span, (s, end, ov_end), children, failure, None);
+            let [a, b] = self.lambda_segments(
+                f,
+                ids,
+                parent,
+                &reqid,
+                t1,
+                init_span,
+                (s, end, ov_end),
+                children,
+                failure,
+                None,
+            );
             segs.push(a);
             segs.push(b);
             segs.append(&mut sub_segs);
@@ -1146,7 +1358,15 @@ impl Sim {
         if status >= 500 {
             ok = false;
         }
-        Ok(OrdersOut { end: ov_end, status, resp_len, reqid, payments_reqid, notify, ok })
+        Ok(OrdersOut {
+            end: ov_end,
+            status,
+            resp_len,
+            reqid,
+            payments_reqid,
+            notify,
+            ok,
+        })
     }
 
     // ---- payments (Python, Lambda JSON log format + Powertools) ----
@@ -1166,7 +1386,11 @@ impl Sim {
         m.extend_from_slice(trace.as_bytes());
         m.extend_from_slice(b";Parent=");
         push_hex(m, parent, 16);
-        m.extend_from_slice(if sampled { b";Sampled=1\"}" } else { b";Sampled=0\"}" });
+        m.extend_from_slice(if sampled {
+            b";Sampled=1\"}"
+        } else {
+            b";Sampled=0\"}"
+        });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1193,7 +1417,9 @@ impl Sim {
         push_py_ts(&mut m, t / MS);
         m.extend_from_slice(b"\",\"service\":\"payments\",\"cold_start\":");
         m.extend_from_slice(if cold { b"true" } else { b"false" });
-        m.extend_from_slice(b",\"function_name\":\"payments\",\"function_memory_size\":\"512\",\"function_arn\":\"");
+        m.extend_from_slice(
+            b",\"function_name\":\"payments\",\"function_memory_size\":\"512\",\"function_arn\":\"",
+        );
         m.extend_from_slice(function_arn(F_PAYMENTS).as_bytes());
         m.extend_from_slice(b"\",\"function_request_id\":\"");
         m.extend_from_slice(reqid.as_bytes());
@@ -1214,12 +1440,18 @@ impl Sim {
         let env_hex = self.pools[f][env].hex.clone();
         let reqid = self.uuid();
         let ids = (self.id(), self.id());
-        let init = if cold { self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1) } else { 0 };
+        let init = if cold {
+            self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1)
+        } else {
+            0
+        };
         let reinit = self.take_reinit(f, env);
         if cold {
             let mut m = self.buf(f);
             self.json_platform_head(&mut m, t, b"platform.initStart");
-            m.extend_from_slice(b"\"initializationType\":\"on-demand\",\"phase\":\"init\",\"runtimeVersion\":\"");
+            m.extend_from_slice(
+                b"\"initializationType\":\"on-demand\",\"phase\":\"init\",\"runtimeVersion\":\"",
+            );
             m.extend_from_slice(FUNCTIONS[f].runtime.as_bytes());
             m.extend_from_slice(b"\",\"runtimeVersionArn\":\"");
             m.extend_from_slice(self.runtime_arns[f].as_bytes());
@@ -1231,7 +1463,9 @@ impl Sim {
             self.emit(f, t, stream, m);
             let mut m = self.buf(f);
             self.json_platform_head(&mut m, t + init, b"platform.initRuntimeDone");
-            m.extend_from_slice(b"\"initializationType\":\"on-demand\",\"phase\":\"init\",\"status\":\"success\"}}");
+            m.extend_from_slice(
+                b"\"initializationType\":\"on-demand\",\"phase\":\"init\",\"status\":\"success\"}}",
+            );
             self.emit(f, t + init, stream, m);
             let mut m = self.buf(f);
             self.json_platform_head(&mut m, t + init, b"platform.initReport");
@@ -1254,10 +1488,25 @@ impl Sim {
         m.extend_from_slice(b"}}");
         self.emit(f, s, stream, m);
 
+        // A re-initialised runtime has fresh module state: Powertools reports a cold start.
+        let pt_cold = cold || reinit > 0;
         let mut c = s + reinit + self.us(500, 2500);
         let amount = format!("{}.{:02}", ctx.amount_cents / 100, ctx.amount_cents % 100);
-        let extra = format!(",\"order_id\":\"{}\",\"amount\":\"{amount}\",\"currency\":\"EUR\"", ctx.order_id);
-        self.powertools_py(c, stream, "INFO", "handler:48", "Collecting payment", cold, &reqid, ctx, &extra);
+        let extra = format!(
+            ",\"order_id\":\"{}\",\"amount\":\"{amount}\",\"currency\":\"EUR\"",
+            ctx.order_id
+        );
+        self.powertools_py(
+            c,
+            stream,
+            "INFO",
+            "handler:48",
+            "Collecting payment",
+            pt_cold,
+            &reqid,
+            ctx,
+            &extra,
+        );
         let psp_start = c + self.us(100, 400);
         let timeout = self.chance(if ctx.burst { 0.01 } else { 0.002 });
         let mut handler_children = Vec::new();
@@ -1275,7 +1524,7 @@ impl Sim {
                 "WARNING",
                 "charge:77",
                 "Payment provider slow to respond, still waiting",
-                cold,
+                pt_cold,
                 &reqid,
                 ctx,
                 &format!(",\"order_id\":\"{}\",\"waited_ms\":1000", ctx.order_id),
@@ -1296,7 +1545,13 @@ impl Sim {
                     namespace: Some("remote"),
                     ..Default::default()
                 });
-                failure = Some(self.cause("Task timed out after 3.00 seconds", "Sandbox.Timedout", "/var/task/app.py", 77, "charge"));
+                failure = Some(self.cause(
+                    "Task timed out after 3.00 seconds",
+                    "Sandbox.Timedout",
+                    "/var/task/app.py",
+                    77,
+                    "charge",
+                ));
             }
             status = b"timeout";
             result = PayResult::TimedOut;
@@ -1325,11 +1580,24 @@ impl Sim {
             c = psp_end + self.us(200, 600);
             if declined {
                 let tb = "Traceback (most recent call last):\n  File \"/var/task/app.py\", line 61, in handler\n    charge = provider.charge(order)\n  File \"/var/task/psp.py\", line 34, in charge\n    raise PaymentProviderError(body[\"error\"][\"code\"])\npsp.PaymentProviderError: card_declined";
-                let mut extra = format!(",\"order_id\":\"{}\",\"exception_name\":\"PaymentProviderError\",\"exception\":", ctx.order_id);
+                let mut extra = format!(
+                    ",\"order_id\":\"{}\",\"exception_name\":\"PaymentProviderError\",\"exception\":",
+                    ctx.order_id
+                );
                 let mut eb = Vec::new();
                 push_json_str(&mut eb, tb.as_bytes());
                 extra.push_str(&String::from_utf8_lossy(&eb));
-                self.powertools_py(c, stream, "ERROR", "handler:63", "Payment provider rejected the charge", cold, &reqid, ctx, &extra);
+                self.powertools_py(
+                    c,
+                    stream,
+                    "ERROR",
+                    "handler:63",
+                    "Payment provider rejected the charge",
+                    pt_cold,
+                    &reqid,
+                    ctx,
+                    &extra,
+                );
                 // The runtime's own record of the unhandled exception (JSON log format).
                 let te = c + self.us(300, 900);
                 let mut m = self.buf(f);
@@ -1341,7 +1609,13 @@ impl Sim {
                 self.emit(f, te, stream, m);
                 end = te + self.us(500, 2000);
                 if ctx.sampled {
-                    failure = Some(self.cause("card_declined", "PaymentProviderError", "/var/task/psp.py", 34, "charge"));
+                    failure = Some(self.cause(
+                        "card_declined",
+                        "PaymentProviderError",
+                        "/var/task/psp.py",
+                        34,
+                        "charge",
+                    ));
                 }
                 status = b"error";
                 result = PayResult::Declined;
@@ -1359,7 +1633,14 @@ impl Sim {
                 let sns_sub = self.id();
                 let sns_seg = self.id();
                 if ctx.sampled {
-                    handler_children.push(self.ddb_sub(PAYMENTS_TABLE, "PutItem", ddb_start, ddb_end, false, &mut sub_segs));
+                    handler_children.push(self.ddb_sub(
+                        PAYMENTS_TABLE,
+                        "PutItem",
+                        ddb_start,
+                        ddb_end,
+                        false,
+                        &mut sub_segs,
+                    ));
                     let aws = format!(
                         "{{\"operation\":\"Publish\",\"region\":\"{REGION}\",\"request_id\":\"{sns_req}\",\"retries\":0,\"topic_arn\":\"arn:aws:sns:{REGION}:{ACCOUNT}:{TOPIC}\"}}"
                     );
@@ -1368,7 +1649,10 @@ impl Sim {
                         name: "SNS".into(),
                         start: sns_start,
                         end: sns_end,
-                        http: Some(Http { status: Some(200), ..Default::default() }),
+                        http: Some(Http {
+                            status: Some(200),
+                            ..Default::default()
+                        }),
                         aws: Some(aws.clone()),
                         namespace: Some("aws"),
                         ..Default::default()
@@ -1381,21 +1665,44 @@ impl Sim {
                         parent: Some(sns_sub),
                         origin: Some("AWS::SNS"),
                         inferred: true,
-                        http: Some(Http { status: Some(200), ..Default::default() }),
+                        http: Some(Http {
+                            status: Some(200),
+                            ..Default::default()
+                        }),
                         aws: Some(aws),
                         ..Default::default()
                     });
                 }
-                let payment_id = format!("pay_{}", self.chars(b"0123456789abcdefghijklmnopqrstuvwxyz", 14));
+                let payment_id = format!(
+                    "pay_{}",
+                    self.chars(b"0123456789abcdefghijklmnopqrstuvwxyz", 14)
+                );
                 c = sns_end + self.us(200, 800);
                 let extra = format!(
                     ",\"order_id\":\"{}\",\"payment_id\":\"{payment_id}\",\"amount\":\"{amount}\",\"sns_message_id\":\"{message_id}\"",
                     ctx.order_id
                 );
-                self.powertools_py(c, stream, "INFO", "handler:72", "Payment captured", cold, &reqid, ctx, &extra);
+                self.powertools_py(
+                    c,
+                    stream,
+                    "INFO",
+                    "handler:72",
+                    "Payment captured",
+                    pt_cold,
+                    &reqid,
+                    ctx,
+                    &extra,
+                );
                 end = c + self.us(300, 1500);
                 let at = sns_end + self.lat(30 * MS, 180 * MS, 0.02);
-                result = PayResult::Captured { payment_id, notify: Notify { at, sns_seg, message_id } };
+                result = PayResult::Captured {
+                    payment_id,
+                    notify: Notify {
+                        at,
+                        sns_seg,
+                        message_id,
+                    },
+                };
             }
         }
         let duration = end - s;
@@ -1464,20 +1771,34 @@ impl Sim {
                 end: end - 200,
                 fault: failure.is_some(),
                 annotations: Some(format!(
-                    "{{\"ColdStart\":{cold},\"Service\":\"payments\",\"correlation_id\":\"{}\"}}",
+                    "{{\"ColdStart\":{pt_cold},\"Service\":\"payments\",\"correlation_id\":\"{}\"}}",
                     ctx.cid
                 )),
                 subs: handler_children,
                 ..Default::default()
             };
             let init_span = cold.then_some((t + 200, t + init, "Initialization"));
-            let [a, b] =
-                self.lambda_segments(f, ids, parent, &reqid, t, init_span, (s, end, ov_end), vec![handler], failure, None);
+            let [a, b] = self.lambda_segments(
+                f,
+                ids,
+                parent,
+                &reqid,
+                t,
+                init_span,
+                (s, end, ov_end),
+                vec![handler],
+                failure,
+                None,
+            );
             segs.push(a);
             segs.push(b);
             segs.append(&mut sub_segs);
         }
-        Ok(PayOut { end: ov_end, reqid, result })
+        Ok(PayOut {
+            end: ov_end,
+            reqid,
+            result,
+        })
     }
 
     // ---- notifications (Java 21 with SnapStart, text format + Powertools for Java) ----
@@ -1510,7 +1831,9 @@ impl Sim {
         m.extend_from_slice(reqid.as_bytes());
         m.extend_from_slice(b"\",\"function_version\":\"");
         m.extend_from_slice(FUNCTIONS[f].version.as_bytes());
-        m.extend_from_slice(b"\",\"sampling_rate\":0.0,\"service\":\"notifications\",\"timestamp\":\"");
+        m.extend_from_slice(
+            b"\",\"sampling_rate\":0.0,\"service\":\"notifications\",\"timestamp\":\"",
+        );
         push_iso_ms(&mut m, t / MS);
         m.extend_from_slice(b"\",\"xray_trace_id\":\"");
         m.extend_from_slice(ctx.trace.as_bytes());
@@ -1523,7 +1846,12 @@ impl Sim {
     }
 
     /// Returns the request ID when the notification was sent without error.
-    fn notifications(&mut self, n: &Notify, ctx: &Ctx, segs: &mut Vec<Seg>) -> Result<Option<String>> {
+    fn notifications(
+        &mut self,
+        n: &Notify,
+        ctx: &Ctx,
+        segs: &mut Vec<Seg>,
+    ) -> Result<Option<String>> {
         let f = F_NOTIFY;
         let dwell_end = n.at + self.us(5 * MS, 40 * MS);
         let t = dwell_end;
@@ -1531,7 +1859,11 @@ impl Sim {
         let stream = self.pools[f][env].stream;
         let reqid = self.uuid();
         let ids = (self.id(), self.id());
-        let restore = if cold { self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1) } else { 0 };
+        let restore = if cold {
+            self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1)
+        } else {
+            0
+        };
         let reinit = self.take_reinit(f, env);
         if cold {
             self.init_start(f, t, stream, b"RESTORE_START");
@@ -1546,13 +1878,30 @@ impl Sim {
             f,
             s,
             stream,
-            &[b"START RequestId: ", reqid.as_bytes(), b" Version: ", FUNCTIONS[f].version.as_bytes()],
+            &[
+                b"START RequestId: ",
+                reqid.as_bytes(),
+                b" Version: ",
+                FUNCTIONS[f].version.as_bytes(),
+            ],
         );
         // The first invocation after a restore pays for class loading and JIT.
         let warmup = if cold { self.us(80 * MS, 300 * MS) } else { 0 };
         let mut c = s + reinit + warmup + self.us(MS, 5 * MS);
-        let extra = format!(",\"order_id\":\"{}\",\"channel\":\"email\",\"sns_message_id\":\"{}\"", ctx.order_id, n.message_id);
-        self.powertools_java(c, stream, "INFO", "Sending order confirmation", cold, &reqid, ctx, &extra);
+        let extra = format!(
+            ",\"order_id\":\"{}\",\"channel\":\"email\",\"sns_message_id\":\"{}\"",
+            ctx.order_id, n.message_id
+        );
+        self.powertools_java(
+            c,
+            stream,
+            "INFO",
+            "Sending order confirmation",
+            cold,
+            &reqid,
+            ctx,
+            &extra,
+        );
         c += self.lat(20 * MS, 120 * MS, 0.03);
         let failed = self.chance(0.01);
         let mut failure = None;
@@ -1561,7 +1910,16 @@ impl Sim {
                 ",\"order_id\":\"{}\",\"error\":{{\"message\":\"Connect timed out\",\"name\":\"java.net.SocketTimeoutException\",\"stack\":\"java.net.SocketTimeoutException: Connect timed out\\n\\tat java.base/sun.nio.ch.NioSocketImpl.timedFinishConnect(NioSocketImpl.java:546)\\n\\tat com.example.notify.MailClient.send(MailClient.java:88)\\n\\tat com.example.notify.Handler.handleRequest(Handler.java:41)\"}}",
                 ctx.order_id
             );
-            self.powertools_java(c, stream, "ERROR", "Failed to send order confirmation", cold, &reqid, ctx, &extra);
+            self.powertools_java(
+                c,
+                stream,
+                "ERROR",
+                "Failed to send order confirmation",
+                cold,
+                &reqid,
+                ctx,
+                &extra,
+            );
             if ctx.sampled {
                 failure = Some(self.cause(
                     "Connect timed out",
@@ -1572,11 +1930,24 @@ impl Sim {
                 ));
             }
         } else {
-            self.powertools_java(c, stream, "INFO", "Order confirmation sent", cold, &reqid, ctx, &format!(",\"order_id\":\"{}\",\"channel\":\"email\"", ctx.order_id));
+            self.powertools_java(
+                c,
+                stream,
+                "INFO",
+                "Order confirmation sent",
+                cold,
+                &reqid,
+                ctx,
+                &format!(",\"order_id\":\"{}\",\"channel\":\"email\"", ctx.order_id),
+            );
         }
         let end = c + self.us(300, 2 * MS);
         let duration = end - s;
-        let billed_restore = if cold { ((restore * 6 / 10 + MS - 1) / MS) as u64 } else { 0 };
+        let billed_restore = if cold {
+            ((restore * 6 / 10 + MS - 1) / MS) as u64
+        } else {
+            0
+        };
         let billed = ((duration + MS - 1) / MS) as u64 + billed_restore;
         let ov_end = end + self.us(150, 600);
         self.text_platform(f, end, stream, &[b"END RequestId: ", reqid.as_bytes()]);
@@ -1624,17 +1995,32 @@ impl Sim {
         let (env, cold) = self.acquire(f, t);
         let stream = self.pools[f][env].stream;
         let reqid = self.uuid();
-        let init = if cold { self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1) } else { 0 };
+        let init = if cold {
+            self.us(FUNCTIONS[f].init_us.0, FUNCTIONS[f].init_us.1)
+        } else {
+            0
+        };
         let reinit = self.take_reinit(f, env);
         if cold {
             self.init_start(f, t, stream, b"INIT_START");
         }
         let s = t + init + if cold { self.us(200, 900) } else { 0 };
-        self.text_platform(f, s, stream, &[b"START RequestId: ", reqid.as_bytes(), b" Version: $LATEST"]);
+        self.text_platform(
+            f,
+            s,
+            stream,
+            &[b"START RequestId: ", reqid.as_bytes(), b" Version: $LATEST"],
+        );
         let h = self.hour(t);
         let window_start = (self.start_us + (h as i64 - 1) * HOUR) / MS;
-        let (orders, failed) =
-            if h >= 1 { (self.hour_orders[h - 1] as u64, self.hour_failed[h - 1] as u64) } else { (0, 0) };
+        let (orders, failed) = if h >= 1 {
+            (
+                self.hour_orders[h - 1] as u64,
+                self.hour_failed[h - 1] as u64,
+            )
+        } else {
+            (0, 0)
+        };
         let mut msg = Vec::new();
         msg.extend_from_slice(b"Starting reconciliation for window ");
         push_iso_s(&mut msg, window_start);
@@ -1643,7 +2029,10 @@ impl Sim {
         let mut c = s + reinit + self.us(MS, 5 * MS);
         self.py_line(c, stream, &reqid, b"INFO", &msg);
         c += self.us(800 * MS, 3 * SEC);
-        let msg = format!("Loaded {orders} orders and {} payments from DynamoDB", orders.saturating_sub(failed));
+        let msg = format!(
+            "Loaded {orders} orders and {} payments from DynamoDB",
+            orders.saturating_sub(failed)
+        );
         self.py_line(c, stream, &reqid, b"INFO", msg.as_bytes());
         let d = self.day(c);
         self.ledger.ddb_reads[0][d] += orders.div_ceil(25).max(1);
@@ -1660,7 +2049,9 @@ impl Sim {
         if timeout {
             c += self.us(5 * SEC, 20 * SEC);
             let mut msg = Vec::new();
-            msg.extend_from_slice(b"Exporting report to s3://orders-reports-123456789012/reconciliation/");
+            msg.extend_from_slice(
+                b"Exporting report to s3://orders-reports-123456789012/reconciliation/",
+            );
             push_date(&mut msg, window_start, b'/');
             msg.extend_from_slice(b".csv");
             self.py_line(c, stream, &reqid, b"INFO", &msg);
@@ -1682,7 +2073,11 @@ impl Sim {
             end = c + MS + self.us(200, 900);
         } else {
             c = s + work;
-            let mut msg = format!("Reconciliation finished: {} orders matched in ", orders.saturating_sub(failed)).into_bytes();
+            let mut msg = format!(
+                "Reconciliation finished: {} orders matched in ",
+                orders.saturating_sub(failed)
+            )
+            .into_bytes();
             push_secs2(&mut msg, c - s);
             msg.extend_from_slice(b" s");
             self.py_line(c, stream, &reqid, b"INFO", &msg);

@@ -142,14 +142,34 @@ pub fn import_inputs(
     origin: &(impl Fn(&Path, &[u8]) -> Origin + Sync),
 ) -> Result<Vec<FileReport>> {
     // Parse every input in parallel; each keeps its own batch so skips are per input.
-    let parsed: Vec<(Format, Vec<&'static str>, Batch, Origin)> = inputs
-        .par_iter()
+    let parsed: Vec<Parsed> = inputs
+        .into_par_iter()
         .map(|i| {
-            let (f, env, b) = parse_input(&i.bytes, &i.ctx);
-            (f, env, b, origin(&i.path, &i.bytes))
+            let (format, envelopes, batch) = parse_input(&i.bytes, &i.ctx);
+            let origin = origin(&i.path, &i.bytes);
+            Parsed { path: i.path, format, envelopes, batch, origin }
         })
         .collect();
+    store(ws, parsed)
+}
 
+/// One parsed input, ready to be stored.
+pub struct Parsed {
+    /// Name shown to the user (a path, or an API window for a pull).
+    pub path: PathBuf,
+    /// Format of the input.
+    pub format: Format,
+    /// Envelopes opened.
+    pub envelopes: Vec<&'static str>,
+    /// What was parsed.
+    pub batch: Batch,
+    /// Manifest origin.
+    pub origin: Origin,
+}
+
+/// Store parsed inputs in the workspace: assemble invocations across all of them, merge every
+/// frame, record each input in the manifest. Returns one report per input, in order.
+pub fn store(ws: &Workspace, parsed: Vec<Parsed>) -> Result<Vec<FileReport>> {
     let mut reports = Vec::with_capacity(parsed.len());
     let mut logs = Vec::new();
     let mut spans = Vec::new();
@@ -157,7 +177,7 @@ pub fn import_inputs(
     let mut facts = Vec::new();
     let mut first_source: HashMap<String, u32> = HashMap::new();
     let mut origins = Vec::new();
-    for (idx, ((format, envelopes, batch, origin), input)) in parsed.into_iter().zip(inputs.iter()).enumerate() {
+    for (idx, Parsed { path, format, envelopes, batch, origin }) in parsed.into_iter().enumerate() {
         let idx = idx as u32;
         let mut parsed_counts = BTreeMap::new();
         parsed_counts.insert(Frame::Logs.name(), batch.logs.len() as u64);
@@ -180,7 +200,7 @@ pub fn import_inputs(
             ws.save_service_graph(g)?;
         }
         reports.push(FileReport {
-            path: input.path.clone(),
+            path,
             format,
             envelopes,
             records: batch.records,
