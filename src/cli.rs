@@ -75,6 +75,50 @@ impl WindowArgs {
     }
 }
 
+/// Options of the time-series and cost reports.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReportOptions {
+    /// Time-series bucket width: `30s`, `5m`, `1h`, `1d` (latency-timeseries)
+    /// [default: from the window, at most 200 buckets of 1m, 5m, 15m, 1h, 6h or 1d].
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Cost grouping: `tag:KEY` (e.g. `tag:team`), `service`, or another Cost Explorer
+    /// dimension (spend, spend-daily) [default: every grouping present].
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Cost metric (spend, spend-daily): UnblendedCost, BlendedCost, NetUnblendedCost, AmortizedCost, …
+    #[arg(long, default_value = "UnblendedCost")]
+    pub metric: String,
+    /// Lambda price table, CSV like queries/prices/lambda.csv (cost-per-function, cost-per-route).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Lambda architecture: `FUNCTION=arm64` for one function, or `arm64` for all others;
+    /// repeatable (cost-per-function, cost-per-route) [default: x86_64].
+    #[arg(long, value_name = "[FUNCTION=]ARCH")]
+    pub arch: Vec<String>,
+}
+
+impl ReportOptions {
+    /// Report parameters from these options and the histogram bin width.
+    pub fn params(&self, bin_ms: f64) -> Result<Params> {
+        if !(bin_ms.is_finite() && bin_ms > 0.0) {
+            return Err(Error::Invalid("--bin-ms must be a positive number".into()));
+        }
+        let metric = self.metric.trim();
+        if metric.is_empty() {
+            return Err(Error::Invalid("--metric must name a metric, e.g. UnblendedCost".into()));
+        }
+        Ok(Params {
+            bin_ms,
+            bucket_us: self.bucket.as_deref().map(analysis::params::parse_bucket).transpose()?,
+            by: self.by.as_deref().map(analysis::params::parse_by).transpose()?,
+            metric: metric.to_string(),
+            prices: self.prices.as_deref().map(analysis::prices::PriceTable::load).transpose()?,
+            arch: analysis::prices::ArchMap::parse(&self.arch)?,
+        })
+    }
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -125,6 +169,8 @@ pub enum Command {
         #[arg(long, default_value_t = 100.0)]
         bin_ms: f64,
         #[command(flatten)]
+        cost: ReportOptions,
+        #[command(flatten)]
         ws: WorkspaceArg,
     },
     /// Run your own SQL over the frames (invocations, logs, spans, costs).
@@ -139,6 +185,22 @@ pub enum Command {
         output: OutputArgs,
         #[command(flatten)]
         window: WindowArgs,
+        #[command(flatten)]
+        ws: WorkspaceArg,
+    },
+    /// Pull CloudWatch Logs, X-Ray traces and Cost Explorer data from AWS (read-only, incremental).
+    Pull(crate::source::pull::cli::PullArgs),
+    /// Everything about one request: every span, log line and invocation, in time order.
+    Investigate {
+        /// A Lambda request ID, an X-Ray trace ID (`1-…` or `Root=1-…;Parent=…;Sampled=1`), an
+        /// API Gateway request ID, or a correlation ID from JSON logs.
+        id: String,
+        /// Another JSON key whose value is a correlation ID, searched in the log lines' other
+        /// fields at any depth (repeatable; `correlation_id`/`correlationId` are always used).
+        #[arg(long = "correlation-key", value_name = "KEY", env = "SKYLENS_CORRELATION_KEYS", value_delimiter = ',')]
+        correlation_keys: Vec<String>,
+        #[command(flatten)]
+        output: OutputArgs,
         #[command(flatten)]
         ws: WorkspaceArg,
     },
@@ -215,7 +277,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Report { name, list, output, window, bin_ms, ws } => {
+        Command::Report { name, list, output, window, bin_ms, cost, ws } => {
             if list {
                 for r in analysis::REPORTS {
                     println!("{:<22} {}", r.name, r.about);
@@ -224,10 +286,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             let name = name.unwrap_or_default();
             let workspace = Workspace::open(ws.dir()?)?;
-            if !(bin_ms.is_finite() && bin_ms > 0.0) {
-                return Err(Error::Invalid("--bin-ms must be a positive number".into()));
+            let params = cost.params(bin_ms)?;
+            let df = analysis::run_report(&workspace, &name, window.window()?, &params)?;
+            if df.height() == 0 && params.by.is_some() && name.starts_with("spend") {
+                eprintln!("note: no costs grouped by {:?}; see: skylens query --sql \"SELECT DISTINCT dimension FROM costs\"", cost.by.as_deref().unwrap_or(""));
             }
-            let df = analysis::run_report(&workspace, &name, window.window()?, &Params { bin_ms })?;
             emit(&df, &output)?;
             Ok(0)
         }
@@ -240,6 +303,30 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             let df = analysis::run_sql(&workspace, &text, window.window()?)?;
             emit(&df, &output)?;
+            Ok(0)
+        }
+        Command::Pull(args) => crate::source::pull::cli::run(args),
+        Command::Investigate { id, correlation_keys, output, ws } => {
+            let workspace = Workspace::open(ws.dir()?)?;
+            let opts = analysis::investigate::InvestigateOptions { correlation_keys, ..Default::default() };
+            let found = analysis::investigate::investigate(&workspace, &id, &opts)?;
+            let n = |src: &str| {
+                let col = found.timeline.column("source").ok().and_then(|c| c.str().ok().cloned());
+                col.map_or(0, |c| c.iter().filter(|s| *s == Some(src)).count())
+            };
+            eprintln!(
+                "{}: {} spans, {} log lines, {} invocations; traces: {}; request IDs: {}",
+                found.id,
+                n("spans"),
+                n("logs"),
+                n("invocations"),
+                found.trace_ids.len(),
+                found.request_ids.len(),
+            );
+            if found.truncated {
+                eprintln!("warning: stopped after following {} IDs; the timeline may be incomplete", opts.max_ids);
+            }
+            emit(&found.timeline, &output)?;
             Ok(0)
         }
     }

@@ -3,6 +3,11 @@
 //! Each report is one SQL file, compiled into the binary so the CLI works anywhere. The
 //! report's output columns are a contract (see `ARCHITECTURE.md`); [`run_report`] checks them.
 
+pub mod investigate;
+pub mod params;
+pub mod prices;
+pub mod service_map;
+
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
@@ -24,11 +29,30 @@ pub struct Window {
 pub struct Params {
     /// Histogram bin width, ms.
     pub bin_ms: f64,
+    /// Time-series bucket width, µs (`{{bucket_us}}`); `None` chooses one from the window
+    /// ([`params::bucket_for`]).
+    pub bucket_us: Option<i64>,
+    /// Cost grouping of the spend reports (`{{by}}`), as [`params::parse_by`] returns it;
+    /// `None` = every grouping present.
+    pub by: Option<String>,
+    /// Cost metric of the spend reports (`{{metric}}`).
+    pub metric: String,
+    /// Lambda prices (the SQL table `lambda_prices`); `None` = the built-in table.
+    pub prices: Option<prices::PriceTable>,
+    /// Function architectures (the SQL table `lambda_arch`, and `{{default_arch}}`).
+    pub arch: prices::ArchMap,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Params { bin_ms: 100.0 }
+        Params {
+            bin_ms: 100.0,
+            bucket_us: None,
+            by: None,
+            metric: "UnblendedCost".to_string(),
+            prices: None,
+            arch: prices::ArchMap::default(),
+        }
     }
 }
 
@@ -75,6 +99,73 @@ pub const REPORTS: &[Report] = &[
         columns: &["function", "bin_start_ms", "bin_end_ms", "count"],
         about: "init durations of cold starts in fixed-width bins (--bin-ms)",
     },
+    Report {
+        name: "latency-timeseries",
+        sql: include_str!("../../queries/latency-timeseries.sql"),
+        columns: &["bucket_start", "function", "invocations", "p50_ms", "p90_ms", "p99_ms"],
+        about: "per-function latency percentiles per time bucket (--bucket, default from the window)",
+    },
+    Report {
+        name: "spend",
+        sql: include_str!("../../queries/spend.sql"),
+        columns: &["dimension", "key", "amount", "unit", "estimated"],
+        about: "cost per tag value or service over the window, CE and CUR (--by, --metric)",
+    },
+    Report {
+        name: "spend-daily",
+        sql: include_str!("../../queries/spend-daily.sql"),
+        columns: &["period_start", "dimension", "key", "amount", "unit", "estimated"],
+        about: "cost per day and tag value or service (--by, --metric)",
+    },
+    Report {
+        name: "cost-per-function",
+        sql: include_str!("../../queries/cost-per-function.sql"),
+        columns: &[
+            "function",
+            "invocations",
+            "billed_gb_s",
+            "est_compute_usd",
+            "est_request_usd",
+            "est_total_usd",
+            "usd_per_million",
+        ],
+        about: "estimated Lambda cost per function from billed GB-seconds (--prices, --arch)",
+    },
+    Report {
+        name: "cost-per-route",
+        sql: include_str!("../../queries/cost-per-route.sql"),
+        columns: &["route", "kind", "requests", "invocations", "est_total_usd", "usd_per_million"],
+        about: "estimated Lambda cost per API route or trigger, over whole traces (--prices, --arch)",
+    },
+    Report {
+        name: "service-map-nodes",
+        sql: include_str!("../../queries/service-map-nodes.sql"),
+        columns: &["service", "type", "requests", "errors", "faults", "throttles", "p50_ms", "p99_ms"],
+        about: "service-map nodes (X-Ray services, client, downstream resources) with request figures",
+    },
+    Report {
+        name: "service-map-edges",
+        sql: include_str!("../../queries/service-map-edges.sql"),
+        columns: &[
+            "source",
+            "source_type",
+            "target",
+            "target_type",
+            "requests",
+            "errors",
+            "faults",
+            "throttles",
+            "p50_ms",
+            "p99_ms",
+        ],
+        about: "service-map edges (calls between nodes) with request figures",
+    },
+    Report {
+        name: "service-map-health",
+        sql: include_str!("../../queries/service-map-health.sql"),
+        columns: &["service", "type", "requests", "ok_share", "error_share", "fault_share", "throttle_share"],
+        about: "service-map node health: share of ok, error, fault and throttled requests",
+    },
 ];
 
 /// Find a report by name.
@@ -88,22 +179,46 @@ pub fn report(name: &str) -> Result<&'static Report> {
 
 /// A SQL context with every frame registered under its name, restricted to `window`.
 pub fn context(ws: &Workspace, window: Window) -> Result<SQLContext> {
-    let ctx = SQLContext::new();
+    let mut ctx = SQLContext::new();
     for f in Frame::ALL {
         ctx.register(f.name(), ws.scan_window(f, window.from, window.to)?);
     }
+    service_map::register_views(&mut ctx)?;
     Ok(ctx)
 }
 
 /// Run any SQL over the frames (`skylens query`).
 pub fn run_sql(ws: &Workspace, sql: &str, window: Window) -> Result<DataFrame> {
+    run_sql_with(ws, sql, window, &Params::default())
+}
+
+/// Register the tables that come from parameters rather than the workspace:
+/// `lambda_prices` and `lambda_arch` (see [`prices`]).
+pub fn register_param_tables(ctx: &SQLContext, params: &Params) -> Result<()> {
+    let table = match &params.prices {
+        Some(t) => t.to_frame()?,
+        None => prices::PriceTable::builtin()?.to_frame()?,
+    };
+    ctx.register(prices::PRICES_TABLE, table.lazy());
+    ctx.register(prices::ARCH_TABLE, params.arch.to_frame()?.lazy());
+    Ok(())
+}
+
+/// Run SQL over the frames and the parameter tables ([`register_param_tables`]).
+pub fn run_sql_with(ws: &Workspace, sql: &str, window: Window, params: &Params) -> Result<DataFrame> {
     let mut ctx = context(ws, window)?;
+    register_param_tables(&ctx, params)?;
     ctx.execute(sql).ctx("planning the query")?.collect().ctx("running the query")
 }
 
-/// Substitute `{{name}}` parameters.
+/// Substitute `{{name}}` parameters. Text parameters are escaped for single-quoted SQL
+/// literals; an unset `{{bucket_us}}` becomes one hour (run_report chooses it from the window).
 pub fn render_sql(sql: &str, params: &Params) -> String {
     sql.replace("{{bin_ms}}", &format_num(params.bin_ms))
+        .replace("{{bucket_us}}", &params.bucket_us.unwrap_or(params::BUCKET_LADDER[3]).to_string())
+        .replace("{{by}}", &params::sql_text(params.by.as_deref().unwrap_or("")))
+        .replace("{{metric}}", &params::sql_text(&params.metric))
+        .replace("{{default_arch}}", params.arch.default.name())
 }
 
 fn format_num(v: f64) -> String {
@@ -113,7 +228,11 @@ fn format_num(v: f64) -> String {
 /// Run a named report and check its columns against the contract.
 pub fn run_report(ws: &Workspace, name: &str, window: Window, params: &Params) -> Result<DataFrame> {
     let r = report(name)?;
-    let df = run_sql(ws, &render_sql(r.sql, params), window).map_err(|e| match e {
+    let mut params = params.clone();
+    if params.bucket_us.is_none() && r.sql.contains("{{bucket_us}}") {
+        params.bucket_us = Some(params::bucket_for(ws, window)?);
+    }
+    let df = run_sql_with(ws, &render_sql(r.sql, &params), window, &params).map_err(|e| match e {
         Error::Polars { context, source } => Error::Polars { context: format!("report {name}: {context}"), source },
         e => e,
     })?;

@@ -258,7 +258,9 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
             let mut prev_reset = false;
             for (_, id) in list.iter() {
                 let a = &by_id[id];
-                let has_init = a.report.as_ref().is_some_and(|r| r.init_ms.is_some());
+                // An init in the REPORT, or a Powertools `cold_start: true` (the runtime was
+                // re-imported), right after a reset is the suppressed init, not a cold start.
+                let has_init = a.report.as_ref().is_some_and(|r| r.init_ms.is_some()) || a.cold_flag == Some(true);
                 if has_init && prev_reset {
                     suppressed.insert(id, true);
                 }
@@ -279,7 +281,7 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
         let is_suppressed = suppressed.get(id).copied().unwrap_or(false);
         let cold_kind = if restore_ms.is_some() {
             Some("restore")
-        } else if (init_ms.is_some() && !is_suppressed) || a.cold_flag == Some(true) {
+        } else if (init_ms.is_some() || a.cold_flag == Some(true)) && !is_suppressed {
             Some("init")
         } else {
             None
@@ -306,3 +308,7 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
     }
     b.finish()
 }
+
+#[cfg(test)]
+#[path = "facts_tests.rs"]
+mod tests;

@@ -78,6 +78,8 @@ impl Frame {
             Frame::Costs => &[
                 costs::SOURCE,
                 costs::PERIOD_START,
+                // A MONTHLY and a DAILY figure share their first day: both are kept.
+                costs::PERIOD_END,
                 costs::DIMENSION,
                 costs::KEY,
                 costs::DIMENSION2,

@@ -25,7 +25,11 @@ use super::{Batch, MAX_LINE_BYTES, ParseContext, SkipReason, lambda, time};
 pub fn parse_events_json(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
     let mut st = MessageState::for_input(input.len());
-    let mut sink = Sink { st: &mut st, ctx, out };
+    let mut sink = Sink {
+        st: &mut st,
+        ctx,
+        out,
+    };
     let mut pos = skip_ws(input, 0);
     if pos >= input.len() {
         return;
@@ -55,7 +59,11 @@ pub fn parse_events_json(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 pub fn parse_subscription(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
     let mut st = MessageState::for_input(input.len());
-    let mut sink = Sink { st: &mut st, ctx, out };
+    let mut sink = Sink {
+        st: &mut st,
+        ctx,
+        out,
+    };
     let mut pos = 0;
     loop {
         pos = skip_ws(input, pos);
@@ -86,12 +94,19 @@ pub fn parse_subscription(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 pub fn parse_event_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     let input = strip_bom(input);
     let mut st = MessageState::for_input(input.len());
-    let mut sink = Sink { st: &mut st, ctx, out };
+    let mut sink = Sink {
+        st: &mut st,
+        ctx,
+        out,
+    };
     let pos = skip_ws(input, 0);
     if input.get(pos) == Some(&b'[') {
         let slice = &input[pos..];
         let mut de = serde_json::Deserializer::from_slice(slice);
-        let seed = EventsSeed { sink: &mut sink, doc: DocMeta::default() };
+        let seed = EventsSeed {
+            sink: &mut sink,
+            doc: DocMeta::default(),
+        };
         if let Err(e) = seed.deserialize(&mut de).and_then(|()| de.end()) {
             sink.out.records += 1;
             sink.out.skip(message::json_error_reason(&e));
@@ -101,7 +116,11 @@ pub fn parse_event_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     }
     let st = &mut *sink.st;
     for_each_line(input, sink.out, |line, out| {
-        let mut s = Sink { st: &mut *st, ctx, out };
+        let mut s = Sink {
+            st: &mut *st,
+            ctx,
+            out,
+        };
         match serde_json::from_str::<RawEvent<'_>>(line.trim()) {
             Ok(ev) => s.event(ev, &DocMeta::default()),
             Err(e) => {
@@ -158,14 +177,25 @@ pub fn parse_text(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
                 flush(&mut st, pending.take(), input, ctx, out);
                 flush_blanks(&mut blanks, out);
                 pending = Some(match kind {
-                    LineKind::Record { msg_start, ts, stream, continuable } => Pending {
+                    LineKind::Record {
+                        msg_start,
+                        ts,
+                        stream,
+                        continuable,
+                    } => Pending {
                         start: (line_start + msg_start).min(line_end),
                         end: line_end,
                         ts,
                         stream,
                         continuable,
                     },
-                    LineKind::Candidate => Pending { start: line_start, end: line_end, ts: None, stream: None, continuable: false },
+                    LineKind::Candidate => Pending {
+                        start: line_start,
+                        end: line_end,
+                        ts: None,
+                        stream: None,
+                        continuable: false,
+                    },
                 });
             }
         }
@@ -195,7 +225,11 @@ pub fn parse_json_records(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     }
     let mut de = serde_json::Deserializer::from_slice(&input[pos..]);
     loop {
-        let seed = RecordsSeed { st: &mut st, ctx, out: &mut *out };
+        let seed = RecordsSeed {
+            st: &mut st,
+            ctx,
+            out: &mut *out,
+        };
         match seed.deserialize(&mut de) {
             Ok(()) => {
                 if de.end().is_ok() {
@@ -209,6 +243,39 @@ pub fn parse_json_records(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
             }
         }
     }
+}
+
+/// One event fetched through the FilterLogEvents API (the fields of the SDK's
+/// `FilteredLogEvent`), checked and parsed exactly as the same event read from a FilterLogEvents
+/// file: counts the record, skips a missing message or time, an oversized message or a repeated
+/// event ID. Keep one `st` across the events of one log group, as an import keeps one per file.
+pub fn parse_api_event(st: &mut MessageState, ev: &ApiEvent<'_>, ctx: &ParseContext, out: &mut Batch) {
+    fn s(v: Option<&str>) -> Option<Val<'_>> {
+        v.map(|v| Val::Str(std::borrow::Cow::Borrowed(v)))
+    }
+    let f = EventFields {
+        timestamp: ev.timestamp.map(Val::I64),
+        message: s(ev.message),
+        event_id: s(ev.event_id),
+        log_stream: s(ev.log_stream),
+        log_group: s(ev.log_group),
+    };
+    Sink { st, ctx, out }.event(RawEvent::Event(f), &DocMeta::default());
+}
+
+/// The fields of one FilterLogEvents event, borrowed from an API response.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiEvent<'a> {
+    /// `eventId`.
+    pub event_id: Option<&'a str>,
+    /// `timestamp`, epoch milliseconds.
+    pub timestamp: Option<i64>,
+    /// `message`.
+    pub message: Option<&'a str>,
+    /// `logStreamName`.
+    pub log_stream: Option<&'a str>,
+    /// The log group the events were fetched from.
+    pub log_group: Option<&'a str>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,7 +304,9 @@ fn flush_blanks(blanks: &mut u64, out: &mut Batch) {
 fn lines(input: &[u8]) -> impl Iterator<Item = &[u8]> {
     let body = input.strip_suffix(b"\n").unwrap_or(input);
     let empty = input.is_empty();
-    body.split(|b| *b == b'\n').filter(move |_| !empty).map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+    body.split(|b| *b == b'\n')
+        .filter(move |_| !empty)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
 
 /// Call `f` for each non-blank line that is UTF-8 and not too long; count the others (blank
@@ -336,7 +405,13 @@ impl Sink<'_, '_, '_> {
             Some(Val::Str(s)) => Some(group_name(s)),
             _ => doc.group,
         };
-        let meta = EventMeta { event_id, ts: Some(ts), log_group: group, log_stream: stream, account: doc.account };
+        let meta = EventMeta {
+            event_id,
+            ts: Some(ts),
+            log_group: group,
+            log_stream: stream,
+            account: doc.account,
+        };
         message::parse_message_with(self.st, msg, &meta, self.ctx, self.out);
     }
 
@@ -353,7 +428,11 @@ impl Sink<'_, '_, '_> {
             return;
         }
         let (group, stream, owner) = (s(&doc.log_group), s(&doc.log_stream), s(&doc.owner));
-        let meta = DocMeta { group: group.as_deref(), stream: stream.as_deref(), account: owner.as_deref() };
+        let meta = DocMeta {
+            group: group.as_deref(),
+            stream: stream.as_deref(),
+            account: owner.as_deref(),
+        };
         for ev in doc.log_events {
             self.event(ev, &meta);
         }
@@ -475,7 +554,10 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<CowStr<'de>>()? {
             if key.0 == "events" {
-                map.next_value_seed(EventsSeed { sink: &mut *self.sink, doc: DocMeta::default() })?;
+                map.next_value_seed(EventsSeed {
+                    sink: &mut *self.sink,
+                    doc: DocMeta::default(),
+                })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -529,9 +611,24 @@ struct SubDoc<'a> {
     log_events: Vec<RawEvent<'a>>,
 }
 
-const EVENT_KEYS: &[&str] =
-    &["timestamp", "message", "eventId", "id", "ingestionTime", "logStreamName", "logGroupName", "logGroupIdentifier"];
-const SUB_KEYS: &[&str] = &["messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents"];
+const EVENT_KEYS: &[&str] = &[
+    "timestamp",
+    "message",
+    "eventId",
+    "id",
+    "ingestionTime",
+    "logStreamName",
+    "logGroupName",
+    "logGroupIdentifier",
+];
+const SUB_KEYS: &[&str] = &[
+    "messageType",
+    "owner",
+    "logGroup",
+    "logStream",
+    "subscriptionFilters",
+    "logEvents",
+];
 
 /// Byte offset (in `slice`) of the position a JSON error names.
 fn error_offset(slice: &[u8], e: &serde_json::Error) -> usize {
@@ -574,7 +671,8 @@ fn next_object_with_keys(input: &[u8], from: usize, keys: &[&str]) -> Option<usi
 fn resync_events(input: &[u8], from: usize, sink: &mut Sink<'_, '_, '_>) {
     let mut pos = from;
     while let Some(start) = next_object_with_keys(input, pos, EVENT_KEYS) {
-        let mut it = serde_json::Deserializer::from_slice(&input[start..]).into_iter::<RawEvent<'_>>();
+        let mut it =
+            serde_json::Deserializer::from_slice(&input[start..]).into_iter::<RawEvent<'_>>();
         match it.next() {
             Some(Ok(ev)) => {
                 let used = it.byte_offset();
@@ -683,7 +781,13 @@ struct Pending<'a> {
     continuable: bool,
 }
 
-fn flush(st: &mut MessageState, p: Option<Pending<'_>>, input: &[u8], ctx: &ParseContext, out: &mut Batch) {
+fn flush(
+    st: &mut MessageState,
+    p: Option<Pending<'_>>,
+    input: &[u8],
+    ctx: &ParseContext,
+    out: &mut Batch,
+) {
     let Some(p) = p else { return };
     out.records += 1;
     // Every line of the record was checked for UTF-8; the range starts and ends at line bounds.
@@ -691,7 +795,13 @@ fn flush(st: &mut MessageState, p: Option<Pending<'_>>, input: &[u8], ctx: &Pars
         out.skip(SkipReason::InvalidUtf8);
         return;
     };
-    let meta = EventMeta { event_id: None, ts: p.ts, log_group: None, log_stream: p.stream, account: None };
+    let meta = EventMeta {
+        event_id: None,
+        ts: p.ts,
+        log_group: None,
+        log_stream: p.stream,
+        account: None,
+    };
     message::parse_message_with(st, text, &meta, ctx, out);
 }
 
@@ -723,7 +833,11 @@ fn offset(whole: &str, part: &str) -> usize {
 /// Skip one separator character at the start of `rest` and return its offset in `line`.
 fn after_sep(line: &str, rest: &str) -> usize {
     let o = offset(line, rest);
-    if rest.starts_with([' ', '\t']) { o + 1 } else { o }
+    if rest.starts_with([' ', '\t']) {
+        o + 1
+    } else {
+        o
+    }
 }
 
 fn classify_line(line: &str) -> LineKind<'_> {
@@ -731,21 +845,41 @@ fn classify_line(line: &str) -> LineKind<'_> {
     if lambda::looks_like_iso(t1) {
         if rest1.starts_with('\t') {
             // Node.js runtime line: `<ts>\t<reqid>\t<LEVEL>\t<msg>`; the time is part of the message.
-            return LineKind::Record { msg_start: 0, ts: None, stream: None, continuable: true };
+            return LineKind::Record {
+                msg_start: 0,
+                ts: None,
+                stream: None,
+                continuable: true,
+            };
         }
         let ts1 = time::parse_iso(t1);
         let (t2, rest2) = split_tok(rest1.trim_start_matches(' '));
         if ts1.is_some() && is_stream_like(t2) {
             // `aws logs tail`: `<ts> <stream> <message>`.
-            return LineKind::Record { msg_start: after_sep(line, rest2), ts: ts1, stream: Some(t2), continuable: true };
+            return LineKind::Record {
+                msg_start: after_sep(line, rest2),
+                ts: ts1,
+                stream: Some(t2),
+                continuable: true,
+            };
         }
         if lambda::looks_like_request_id(t2) || (t1.len() == 10 && is_time_tok(t2)) {
             // A runtime line whose time belongs to it: `<ts> <reqid> Task timed out…`, log4j.
-            return LineKind::Record { msg_start: 0, ts: None, stream: None, continuable: true };
+            return LineKind::Record {
+                msg_start: 0,
+                ts: None,
+                stream: None,
+                continuable: true,
+            };
         }
         if let Some(ts) = ts1 {
             // CloudWatch S3 export: `<ts> <message>`.
-            return LineKind::Record { msg_start: after_sep(line, rest1), ts: Some(ts), stream: None, continuable: true };
+            return LineKind::Record {
+                msg_start: after_sep(line, rest1),
+                ts: Some(ts),
+                stream: None,
+                continuable: true,
+            };
         }
     }
     if is_stream_like(t1) {
@@ -753,27 +887,51 @@ fn classify_line(line: &str) -> LineKind<'_> {
         if lambda::looks_like_iso(t2) {
             if let Some(ts) = time::parse_iso(t2) {
                 // `sam logs`: `<stream> <ts> <message>`.
-                return LineKind::Record { msg_start: after_sep(line, rest2), ts: Some(ts), stream: Some(t1), continuable: true };
+                return LineKind::Record {
+                    msg_start: after_sep(line, rest2),
+                    ts: Some(ts),
+                    stream: Some(t1),
+                    continuable: true,
+                };
             }
         }
     }
     if lambda::starts_platform_keyword(line) {
-        return LineKind::Record { msg_start: 0, ts: None, stream: None, continuable: false };
+        return LineKind::Record {
+            msg_start: 0,
+            ts: None,
+            stream: None,
+            continuable: false,
+        };
     }
     if lambda::looks_like_request_id(t1) || lambda::looks_like_iso(t1) || starts_with_level(line) {
-        return LineKind::Record { msg_start: 0, ts: None, stream: None, continuable: true };
+        return LineKind::Record {
+            msg_start: 0,
+            ts: None,
+            stream: None,
+            continuable: true,
+        };
     }
     let tl = line.trim();
     if tl.len() > 2 && tl.starts_with('{') && tl.ends_with('}') {
-        return LineKind::Record { msg_start: 0, ts: None, stream: None, continuable: false };
+        return LineKind::Record {
+            msg_start: 0,
+            ts: None,
+            stream: None,
+            continuable: false,
+        };
     }
     LineKind::Candidate
 }
 
 /// `[INFO]`, `[ERROR]`, … at the start of a line (Python runtime).
 fn starts_with_level(line: &str) -> bool {
-    let Some(r) = line.strip_prefix('[') else { return false };
-    let Some(end) = r.find(']').filter(|e| *e <= 10) else { return false };
+    let Some(r) = line.strip_prefix('[') else {
+        return false;
+    };
+    let Some(end) = r.find(']').filter(|e| *e <= 10) else {
+        return false;
+    };
     matches!(
         r[..end].to_ascii_uppercase().as_str(),
         "TRACE" | "DEBUG" | "INFO" | "WARN" | "WARNING" | "ERROR" | "FATAL" | "CRITICAL"
@@ -787,7 +945,10 @@ mod tests {
     use polars::prelude::{DataFrame, DataType};
 
     fn ctx(group: Option<&str>) -> ParseContext {
-        ParseContext { log_group: group.map(str::to_owned), ..ParseContext::default() }
+        ParseContext {
+            log_group: group.map(str::to_owned),
+            ..ParseContext::default()
+        }
     }
 
     fn run(f: fn(&[u8], &ParseContext, &mut Batch), input: &[u8], c: &ParseContext) -> Batch {
@@ -801,11 +962,24 @@ mod tests {
     }
 
     fn col(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-        df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
+        df.column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect()
     }
 
     fn ts(df: &DataFrame) -> Vec<Option<i64>> {
-        df.column("ts").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().collect()
+        df.column("ts")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect()
     }
 
     fn skipped(out: &Batch, r: SkipReason) -> u64 {
@@ -838,26 +1012,46 @@ mod tests {
     fn filter_log_events_pages_appended() {
         let page2 = r#"{"events":[{"logStreamName":"s2","timestamp":1712567843850,"message":"hello \"quoted\"\n","eventId":"e3"}],"nextToken":null}"#;
         let input = format!("{PAGE1}{page2}\n");
-        let out = run(parse_events_json, input.as_bytes(), &ctx(Some("/aws/lambda/my-fn")));
+        let out = run(
+            parse_events_json,
+            input.as_bytes(),
+            &ctx(Some("/aws/lambda/my-fn")),
+        );
         assert_eq!(out.records, 3);
         assert!(out.skipped.is_empty(), "{:?}", out.skipped);
         assert_eq!(out.facts.len(), 2);
         assert_eq!(out.facts[1].function.as_deref(), Some("my-fn"));
-        assert_eq!(out.facts[1].log_stream.as_deref(), Some("2024/05/09/[$LATEST]abc1024"));
+        assert_eq!(
+            out.facts[1].log_stream.as_deref(),
+            Some("2024/05/09/[$LATEST]abc1024")
+        );
         assert_eq!(out.facts[1].ts, Some(1_712_567_843_900_000));
         let d = df(out);
         assert_eq!(col(&d, "event_id")[2].as_deref(), Some("e3"));
         assert_eq!(col(&d, "message")[2].as_deref(), Some("hello \"quoted\""));
         assert_eq!(col(&d, "log_stream")[2].as_deref(), Some("s2"));
-        assert_eq!(col(&d, "log_group"), vec![Some("/aws/lambda/my-fn".to_owned()); 3]);
+        assert_eq!(
+            col(&d, "log_group"),
+            vec![Some("/aws/lambda/my-fn".to_owned()); 3]
+        );
         // Out-of-order times across pages are fine: rows keep input order.
-        assert_eq!(ts(&d), vec![Some(1_712_567_843_827_000), Some(1_712_567_843_900_000), Some(1_712_567_843_850_000)]);
+        assert_eq!(
+            ts(&d),
+            vec![
+                Some(1_712_567_843_827_000),
+                Some(1_712_567_843_900_000),
+                Some(1_712_567_843_850_000)
+            ]
+        );
     }
 
     #[test]
     fn get_log_events_without_ids_uses_context() {
         let input = br#"{"events":[{"timestamp":1559763003171,"message":"START RequestId: 4ce9340a-b765-490f-ad8a-02ab3415e2bf Version: $LATEST\n","ingestionTime":1559763003309}],"nextForwardToken":"f/1","nextBackwardToken":"b/1"}"#;
-        let c = ParseContext { log_stream: Some("st".into()), ..ctx(None) };
+        let c = ParseContext {
+            log_stream: Some("st".into()),
+            ..ctx(None)
+        };
         let out = run(parse_events_json, input, &c);
         assert_eq!(out.facts[0].log_stream.as_deref(), Some("st"));
         assert_eq!(out.facts[0].function, None);
@@ -887,12 +1081,17 @@ mod tests {
         assert_eq!(skipped(&out, SkipReason::MissingField), 1);
         assert_eq!(skipped(&out, SkipReason::LineTooLong), 1);
         assert_eq!(skipped(&out, SkipReason::Duplicate), 1);
-        assert_eq!(col(&df(out), "message"), vec![Some("ok-1".into()), Some("ok-2".into())]);
+        assert_eq!(
+            col(&df(out), "message"),
+            vec![Some("ok-1".into()), Some("ok-2".into())]
+        );
     }
 
     #[test]
     fn invalid_utf8_inside_a_document_resumes_at_next_event() {
-        let mut input = PAGE1.replace("Version: $LATEST", "Version: \u{1}BAD").into_bytes();
+        let mut input = PAGE1
+            .replace("Version: $LATEST", "Version: \u{1}BAD")
+            .into_bytes();
         let at = input.windows(4).position(|w| w == b"\x01BAD").unwrap();
         input[at] = 0xff;
         let out = run(parse_events_json, &input, &ctx(None));
@@ -913,15 +1112,29 @@ mod tests {
         let broken = format!("{}\n{PAGE1}", PAGE1.replace("\"ingestionTime\": 1712567844822,\n            \"eventId\": \"00091539120382912324200901570000096855579456010247667713\"", "\"ingestionTime\": ]"));
         let out = run(parse_events_json, broken.as_bytes(), &ctx(None));
         assert_eq!(skipped(&out, SkipReason::MalformedJson), 1);
-        assert_eq!(skipped(&out, SkipReason::Duplicate), 1, "the START event of page 2 repeats page 1");
+        assert_eq!(
+            skipped(&out, SkipReason::Duplicate),
+            1,
+            "the START event of page 2 repeats page 1"
+        );
         assert_eq!(out.logs.len(), 2);
     }
 
     #[test]
     fn empty_inputs() {
-        for f in [parse_events_json, parse_subscription, parse_event_lines, parse_text, parse_json_lines, parse_json_records] {
+        for f in [
+            parse_events_json,
+            parse_subscription,
+            parse_event_lines,
+            parse_text,
+            parse_json_lines,
+            parse_json_records,
+        ] {
             let out = run(f, b"", &ctx(None));
-            assert_eq!((out.records, out.skipped_total(), out.logs.len()), (0, 0, 0));
+            assert_eq!(
+                (out.records, out.skipped_total(), out.logs.len()),
+                (0, 0, 0)
+            );
         }
         let out = run(parse_events_json, br#"{"events":[]}"#, &ctx(None));
         assert_eq!((out.records, out.skipped_total()), (0, 0));
@@ -936,8 +1149,18 @@ mod tests {
         assert_eq!(skipped(&out, SkipReason::Duplicate), 1);
         let f = &out.facts[0];
         assert_eq!(
-            (f.function.as_deref(), f.log_group.as_deref(), f.account.as_deref(), f.log_stream.as_deref()),
-            (Some("echo"), Some("/aws/lambda/echo"), Some("123456789012"), Some("2019/03/13/[$LATEST]94fa"))
+            (
+                f.function.as_deref(),
+                f.log_group.as_deref(),
+                f.account.as_deref(),
+                f.log_stream.as_deref()
+            ),
+            (
+                Some("echo"),
+                Some("/aws/lambda/echo"),
+                Some("123456789012"),
+                Some("2019/03/13/[$LATEST]94fa")
+            )
         );
         // A broken payload followed by a good one.
         let input = br#"{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1","timestamp":1,"message":"x"}{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[{"id":"2","timestamp":1,"message":"y"}]}"#;
@@ -955,8 +1178,15 @@ mod tests {
         assert_eq!(skipped(&out, SkipReason::MalformedJson), 1);
         assert_eq!(skipped(&out, SkipReason::InvalidUtf8), 1);
         let d = df(out);
-        assert_eq!(col(&d, "log_group"), vec![None, Some("/aws/lambda/x".into())]);
-        let out = run(parse_event_lines, br#"[{"timestamp":1,"message":"a"},{"timestamp":2,"message":"b"}]"#, &ctx(None));
+        assert_eq!(
+            col(&d, "log_group"),
+            vec![None, Some("/aws/lambda/x".into())]
+        );
+        let out = run(
+            parse_event_lines,
+            br#"[{"timestamp":1,"message":"a"},{"timestamp":2,"message":"b"}]"#,
+            &ctx(None),
+        );
         assert_eq!((out.records, out.logs.len()), (2, 2));
     }
 
@@ -973,17 +1203,31 @@ END RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac\n\
 \n\
 REPORT RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 74 MB\t\n\
 XRAY TraceId: 1-5e7d7595-212fxmpl9ee07c4884191322\tSegmentId: 42ffxmpl0645f474\tSampled: true\n";
-        let out = run(parse_text, text.as_bytes(), &ctx(Some("/aws/lambda/my-function")));
-        assert_eq!(skipped(&out, SkipReason::Empty), 2, "the `...` after END and the blank line");
+        let out = run(
+            parse_text,
+            text.as_bytes(),
+            &ctx(Some("/aws/lambda/my-function")),
+        );
+        assert_eq!(
+            skipped(&out, SkipReason::Empty),
+            2,
+            "the `...` after END and the blank line"
+        );
         assert_eq!(out.records, 10);
         let trace = out.facts.iter().find_map(|f| match &f.kind {
             FactKind::TraceId(t) => Some(t.clone()),
             _ => None,
         });
-        assert_eq!(trace.as_deref(), Some("1-5e7d7595-212fxmpl9ee07c4884191322"));
+        assert_eq!(
+            trace.as_deref(),
+            Some("1-5e7d7595-212fxmpl9ee07c4884191322")
+        );
         let d = df(out);
         let msgs = col(&d, "message");
-        assert_eq!(msgs[1].as_deref(), Some("ENVIRONMENT VARIABLES\n{\n  \"A\": \"1\",\n  ...\n}"));
+        assert_eq!(
+            msgs[1].as_deref(),
+            Some("ENVIRONMENT VARIABLES\n{\n  \"A\": \"1\",\n  ...\n}")
+        );
         assert_eq!(msgs[4].as_deref(), Some("## print output"));
         assert_eq!(msgs[5].as_deref(), Some("{'key': 'value'}"));
         assert_eq!(col(&d, "level")[2].as_deref(), Some("WARN"));
@@ -1004,10 +1248,28 @@ XRAY TraceId: 1-5e7d7595-212fxmpl9ee07c4884191322\tSegmentId: 42ffxmpl0645f474\t
         let d = df(out);
         assert_eq!(
             col(&d, "log_stream"),
-            vec![Some("2024/05/09/[$LATEST]abc".into()), Some("2024/05/09/[$LATEST]abc".into()), Some("2023/07/05/[56]374cd".into()), Some("2023/07/05/[56]374cd".into()), None]
+            vec![
+                Some("2024/05/09/[$LATEST]abc".into()),
+                Some("2024/05/09/[$LATEST]abc".into()),
+                Some("2023/07/05/[56]374cd".into()),
+                Some("2023/07/05/[56]374cd".into()),
+                None
+            ]
         );
-        assert_eq!(col(&d, "kind"), vec![Some("platform".into()), Some("app".into()), Some("platform".into()), Some("app".into()), Some("platform".into())]);
-        assert_eq!(col(&d, "message")[3].as_deref(), Some("AbstractFlow:214 - multi\n  continued"));
+        assert_eq!(
+            col(&d, "kind"),
+            vec![
+                Some("platform".into()),
+                Some("app".into()),
+                Some("platform".into()),
+                Some("app".into()),
+                Some("platform".into())
+            ]
+        );
+        assert_eq!(
+            col(&d, "message")[3].as_deref(),
+            Some("AbstractFlow:214 - multi\n  continued")
+        );
         assert_eq!(
             ts(&d),
             vec![
@@ -1029,39 +1291,103 @@ XRAY TraceId: 1-5e7d7595-212fxmpl9ee07c4884191322\tSegmentId: 42ffxmpl0645f474\t
         assert_eq!(out.records, 4);
         assert_eq!(skipped(&out, SkipReason::InvalidUtf8), 1);
         assert_eq!(skipped(&out, SkipReason::LineTooLong), 1);
-        assert_eq!(col(&df(out), "message"), vec![Some("START RequestId: a Version: 1".into()), Some("END RequestId: a".into())]);
+        assert_eq!(
+            col(&df(out), "message"),
+            vec![
+                Some("START RequestId: a Version: 1".into()),
+                Some("END RequestId: a".into())
+            ]
+        );
     }
 
     #[test]
     fn json_lines_of_records() {
-        let input = b"{\"level\":\"INFO\",\"message\":\"a\"}\n{\"level\":\"INFO\",\"mess\n\n{\"level\":7,\"message\":[1,2]}\nSTART RequestId: x Version: 1\n";
-        let out = run(parse_json_lines, input, &ctx(None));
-        assert_eq!(out.records, 5);
+        let mut input = b"{\"level\":\"INFO\",\"message\":\"a\"}\n{\"level\":\"INFO\",\"mess\n\n{\"level\":7,\"message\":[1,2]}\nSTART RequestId: x Version: 1\n".to_vec();
+        input.extend(b"{\"message\":\"\xff\"}\n{\"message\":\"");
+        input.extend(std::iter::repeat_n(b'y', MAX_LINE_BYTES));
+        input.extend(b"\"}\n");
+        let out = run(parse_json_lines, &input, &ctx(None));
+        assert_eq!(out.records, 7);
+        assert_eq!(skipped(&out, SkipReason::InvalidUtf8), 1);
+        assert_eq!(skipped(&out, SkipReason::LineTooLong), 1);
         assert_eq!(skipped(&out, SkipReason::MalformedJson), 1);
         assert_eq!(skipped(&out, SkipReason::Empty), 1);
         let d = df(out);
-        assert_eq!(col(&d, "message"), vec![Some("a".into()), Some("[1,2]".into()), Some("START RequestId: x Version: 1".into())]);
+        assert_eq!(
+            col(&d, "message"),
+            vec![
+                Some("a".into()),
+                Some("[1,2]".into()),
+                Some("START RequestId: x Version: 1".into())
+            ]
+        );
         assert_eq!(col(&d, "level")[1].as_deref(), Some("7"));
     }
 
     #[test]
     fn json_records_array_single_and_truncated() {
-        let out = run(parse_json_records, br#"[{"level":"INFO","message":"a"}, 5, {"level":"WARN","message":"b"}]"#, &ctx(None));
-        assert_eq!((out.records, out.logs.len(), skipped(&out, SkipReason::BadValue)), (3, 2, 1));
-        let out = run(parse_json_records, b"{\n  \"level\": \"INFO\",\n  \"message\": \"one\"\n}\n{\"message\":\"two\"}", &ctx(None));
+        let out = run(
+            parse_json_records,
+            br#"[{"level":"INFO","message":"a"}, 5, {"level":"WARN","message":"b"}]"#,
+            &ctx(None),
+        );
+        assert_eq!(
+            (
+                out.records,
+                out.logs.len(),
+                skipped(&out, SkipReason::BadValue)
+            ),
+            (3, 2, 1)
+        );
+        let out = run(
+            parse_json_records,
+            b"{\n  \"level\": \"INFO\",\n  \"message\": \"one\"\n}\n{\"message\":\"two\"}",
+            &ctx(None),
+        );
         assert_eq!((out.records, out.logs.len()), (2, 2));
-        let out = run(parse_json_records, br#"[{"level":"INFO","message":"a"}, {"level":"WA"#, &ctx(None));
-        assert_eq!((out.records, out.logs.len(), skipped(&out, SkipReason::MalformedJson)), (2, 1, 1));
+        let out = run(
+            parse_json_records,
+            br#"[{"level":"INFO","message":"a"}, {"level":"WA"#,
+            &ctx(None),
+        );
+        assert_eq!(
+            (
+                out.records,
+                out.logs.len(),
+                skipped(&out, SkipReason::MalformedJson)
+            ),
+            (2, 1, 1)
+        );
     }
 
     #[test]
     fn line_classes() {
-        assert!(is_stream_like("2019/06/07/[$LATEST]e6f4a0c4241adcd70c262d34c0bbc85c"));
+        assert!(is_stream_like(
+            "2019/06/07/[$LATEST]e6f4a0c4241adcd70c262d34c0bbc85c"
+        ));
         assert!(is_stream_like("0123456789abcdef0123456789abcdef"));
         assert!(!is_stream_like("8f507cfc-xmpl-4697-b07a-ac58fc914c95"));
-        assert!(matches!(classify_line("  \"key\": \"value\""), LineKind::Candidate));
-        assert!(matches!(classify_line("[INFO]\t2020-02-14T18:19:39.441Z\tid\tmsg"), LineKind::Record { continuable: true, .. }));
-        assert!(matches!(classify_line("REPORT RequestId: x"), LineKind::Record { continuable: false, .. }));
-        assert_eq!(group_name("arn:aws:logs:us-east-1:123:log-group:/aws/lambda/f:*"), "/aws/lambda/f");
+        assert!(matches!(
+            classify_line("  \"key\": \"value\""),
+            LineKind::Candidate
+        ));
+        assert!(matches!(
+            classify_line("[INFO]\t2020-02-14T18:19:39.441Z\tid\tmsg"),
+            LineKind::Record {
+                continuable: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify_line("REPORT RequestId: x"),
+            LineKind::Record {
+                continuable: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            group_name("arn:aws:logs:us-east-1:123:log-group:/aws/lambda/f:*"),
+            "/aws/lambda/f"
+        );
     }
 }

@@ -119,7 +119,8 @@ pub fn starts_platform_keyword(line: &str) -> bool {
 }
 
 fn keyword_then_space(line: &str, kw: &str) -> bool {
-    line.strip_prefix(kw).is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+    line.strip_prefix(kw)
+        .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
 }
 
 /// Parse a platform line. `None` when the line is not one.
@@ -138,7 +139,10 @@ pub fn parse_platform_line(line: &str) -> Option<PlatformLine<'_>> {
                         version = Some(v);
                     }
                 });
-                PlatformLine::Start { request_id: non_empty(request_id)?, version: version.filter(|v| !v.is_empty()) }
+                PlatformLine::Start {
+                    request_id: non_empty(request_id)?,
+                    version: version.filter(|v| !v.is_empty()),
+                }
             }
             "END" => {
                 let mut request_id = None;
@@ -147,7 +151,9 @@ pub fn parse_platform_line(line: &str) -> Option<PlatformLine<'_>> {
                         request_id = Some(v);
                     }
                 });
-                PlatformLine::End { request_id: non_empty(request_id)? }
+                PlatformLine::End {
+                    request_id: non_empty(request_id)?,
+                }
             }
             "REPORT" => {
                 let mut request_id = None;
@@ -164,13 +170,18 @@ pub fn parse_platform_line(line: &str) -> Option<PlatformLine<'_>> {
                     _ if label_is(label, "Billed Restore Duration") => r.billed_restore_ms = num(v),
                     _ if label_is(label, "Status") => r.status = status(v),
                     _ if label_is(label, "Error Type") => error_type = !v.is_empty(),
-                    _ if label_is(label, "XRAY TraceId") => r.trace_id = normalize_trace_id(v).map(str::to_owned),
+                    _ if label_is(label, "XRAY TraceId") => {
+                        r.trace_id = normalize_trace_id(v).map(str::to_owned)
+                    }
                     _ => {}
                 });
                 if r.status.is_none() && error_type {
                     r.status = Some(Status::Error);
                 }
-                PlatformLine::Report { request_id: non_empty(request_id)?, report: r }
+                PlatformLine::Report {
+                    request_id: non_empty(request_id)?,
+                    report: r,
+                }
             }
             "INIT_START" | "RESTORE_START" => {
                 let mut runtime_version = None;
@@ -193,7 +204,11 @@ pub fn parse_platform_line(line: &str) -> Option<PlatformLine<'_>> {
                     _ if label_is(label, "Status") => st = status(v),
                     _ => {}
                 });
-                PlatformLine::InitReport { init_ms, phase, status: st }
+                PlatformLine::InitReport {
+                    init_ms,
+                    phase,
+                    status: st,
+                }
             }
             "RESTORE_REPORT" => {
                 let (mut restore_ms, mut st) = (None, None);
@@ -202,7 +217,10 @@ pub fn parse_platform_line(line: &str) -> Option<PlatformLine<'_>> {
                     _ if label_is(label, "Status") => st = status(v),
                     _ => {}
                 });
-                PlatformLine::RestoreReport { restore_ms, status: st }
+                PlatformLine::RestoreReport {
+                    restore_ms,
+                    status: st,
+                }
             }
             "XRAY" => {
                 let mut trace = None;
@@ -252,7 +270,10 @@ fn parse_timeout(line: &str) -> Option<PlatformLine<'_>> {
     }
     let after = line.get(at + TIMED_OUT.len()..)?;
     let seconds = words(after).next().and_then(num);
-    Some(PlatformLine::Timeout { request_id: request_id.filter(|r| !r.is_empty()), seconds })
+    Some(PlatformLine::Timeout {
+        request_id: request_id.filter(|r| !r.is_empty()),
+        seconds,
+    })
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -264,7 +285,9 @@ fn num(v: &str) -> Option<f64> {
 }
 
 fn int(v: &str) -> Option<i64> {
-    v.parse::<i64>().ok().or_else(|| num(v).map(|f| f.round() as i64))
+    v.parse::<i64>()
+        .ok()
+        .or_else(|| num(v).map(|f| f.round() as i64))
 }
 
 fn status(v: &str) -> Option<Status> {
@@ -291,7 +314,10 @@ fn split_word(s: &str) -> (&str, &str) {
 /// Whether the words of `label` equal the space-separated words of `want` (ASCII case-insensitive).
 fn label_is(label: &[&str], want: &str) -> bool {
     let mut it = want.split(' ');
-    label.iter().all(|w| it.next().is_some_and(|x| x.eq_ignore_ascii_case(w))) && it.next().is_none()
+    label
+        .iter()
+        .all(|w| it.next().is_some_and(|x| x.eq_ignore_ascii_case(w)))
+        && it.next().is_none()
 }
 
 const UNITS: [&str; 6] = ["ms", "MB", "KB", "GB", "s", "seconds"];
@@ -369,7 +395,10 @@ pub fn looks_like_iso(tok: &str) -> bool {
 /// Whether `tok` looks like a Lambda request ID: a UUID (8-4-4-4-12, alphanumerics so that
 /// AWS's `xmpl` redactions pass), optionally in angle brackets.
 pub fn looks_like_request_id(tok: &str) -> bool {
-    let t = tok.strip_prefix('<').and_then(|t| t.strip_suffix('>')).unwrap_or(tok);
+    let t = tok
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(tok);
     let b = t.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -400,7 +429,10 @@ mod tests {
         assert_eq!(r.memory_mb, Some(128));
         assert_eq!(r.max_memory_mb, Some(18));
         assert_eq!(r.init_ms, Some(100.99));
-        assert_eq!(r.trace_id.as_deref(), Some("1-5d9d007f-0a8c7fd02aaaaaaaaaaaaaaa"));
+        assert_eq!(
+            r.trace_id.as_deref(),
+            Some("1-5d9d007f-0a8c7fd02aaaaaaaaaaaaaaa")
+        );
         assert_eq!(r.status, None);
     }
 
@@ -409,47 +441,95 @@ mod tests {
         let (_, r) = report(
             "REPORT RequestId: 11111111-2222-3333-4444-555555555555  Duration: 1.5 ms  Billed Duration: 2 ms Memory Size: 256 MB Max Memory Used: 60 MB  Init Duration: 99.00 ms   ",
         );
-        assert_eq!((r.duration_ms, r.billed_ms, r.memory_mb, r.max_memory_mb, r.init_ms), (Some(1.5), Some(2.0), Some(256), Some(60), Some(99.0)));
+        assert_eq!(
+            (
+                r.duration_ms,
+                r.billed_ms,
+                r.memory_mb,
+                r.max_memory_mb,
+                r.init_ms
+            ),
+            (Some(1.5), Some(2.0), Some(256), Some(60), Some(99.0))
+        );
     }
 
     #[test]
     fn report_status_restore_and_error_type() {
-        let (_, r) = report("REPORT RequestId: a\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 1024 MB\tMax Memory Used: 64 MB\tStatus: timeout");
+        let (_, r) = report(
+            "REPORT RequestId: a\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 1024 MB\tMax Memory Used: 64 MB\tStatus: timeout",
+        );
         assert_eq!(r.status, Some(Status::Timeout));
-        let (_, r) = report("REPORT RequestId: b\tDuration: 5 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory");
+        let (_, r) = report(
+            "REPORT RequestId: b\tDuration: 5 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory",
+        );
         assert_eq!(r.status, Some(Status::Error));
-        let (_, r) = report("REPORT RequestId: c\tDuration: 5 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 12 MB\tError Type: Runtime.ExitError");
+        let (_, r) = report(
+            "REPORT RequestId: c\tDuration: 5 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 12 MB\tError Type: Runtime.ExitError",
+        );
         assert_eq!(r.status, Some(Status::Error));
-        let (_, r) = report("REPORT RequestId: d\tDuration: 306.34 ms\tBilled Duration: 610 ms\tMemory Size: 3009 MB\tMax Memory Used: 155 MB\tRestore Duration: 511.25 ms\tBilled Restore Duration: 303 ms\t");
-        assert_eq!((r.restore_ms, r.billed_restore_ms, r.init_ms), (Some(511.25), Some(303.0), None));
+        let (_, r) = report(
+            "REPORT RequestId: d\tDuration: 306.34 ms\tBilled Duration: 610 ms\tMemory Size: 3009 MB\tMax Memory Used: 155 MB\tRestore Duration: 511.25 ms\tBilled Restore Duration: 303 ms\t",
+        );
+        assert_eq!(
+            (r.restore_ms, r.billed_restore_ms, r.init_ms),
+            (Some(511.25), Some(303.0), None)
+        );
     }
 
     #[test]
     fn start_end_and_others() {
         assert_eq!(
             parse_platform_line("START RequestId: abc Version: $LATEST"),
-            Some(PlatformLine::Start { request_id: "abc", version: Some("$LATEST") })
-        );
-        assert_eq!(parse_platform_line("END RequestId: abc\n"), Some(PlatformLine::End { request_id: "abc" }));
-        assert_eq!(
-            parse_platform_line("INIT_START Runtime Version: python:3.12.v11\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:abc"),
-            Some(PlatformLine::InitStart { runtime_version: Some("python:3.12.v11") })
+            Some(PlatformLine::Start {
+                request_id: "abc",
+                version: Some("$LATEST")
+            })
         );
         assert_eq!(
-            parse_platform_line("INIT_REPORT Init Duration: 3000.15 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError"),
-            Some(PlatformLine::InitReport { init_ms: Some(3000.15), phase: Some("invoke"), status: Some(Status::Error) })
+            parse_platform_line("END RequestId: abc\n"),
+            Some(PlatformLine::End { request_id: "abc" })
+        );
+        assert_eq!(
+            parse_platform_line(
+                "INIT_START Runtime Version: python:3.12.v11\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:abc"
+            ),
+            Some(PlatformLine::InitStart {
+                runtime_version: Some("python:3.12.v11")
+            })
+        );
+        assert_eq!(
+            parse_platform_line(
+                "INIT_REPORT Init Duration: 3000.15 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError"
+            ),
+            Some(PlatformLine::InitReport {
+                init_ms: Some(3000.15),
+                phase: Some("invoke"),
+                status: Some(Status::Error)
+            })
         );
         assert_eq!(
             parse_platform_line("RESTORE_REPORT Restore Duration: 511.25 ms"),
-            Some(PlatformLine::RestoreReport { restore_ms: Some(511.25), status: None })
+            Some(PlatformLine::RestoreReport {
+                restore_ms: Some(511.25),
+                status: None
+            })
         );
         assert_eq!(
-            parse_platform_line("EXTENSION\tName: cloudwatch_lambda_agent\tState: Ready\tEvents: [INVOKE, SHUTDOWN]"),
-            Some(PlatformLine::Extension { name: Some("cloudwatch_lambda_agent"), state: Some("Ready") })
+            parse_platform_line(
+                "EXTENSION\tName: cloudwatch_lambda_agent\tState: Ready\tEvents: [INVOKE, SHUTDOWN]"
+            ),
+            Some(PlatformLine::Extension {
+                name: Some("cloudwatch_lambda_agent"),
+                state: Some("Ready")
+            })
         );
         assert_eq!(
-            parse_platform_line("XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1   SegmentId: 07f5xmpl2d1f6f85 Sampled: true"),
-            Some(PlatformLine::XRay { trace_id: "1-5e34a614-10bdxmplf1fb44f07bc535a1" })
+            parse_platform_line(
+                "XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1   SegmentId: 07f5xmpl2d1f6f85 Sampled: true"
+            ),
+            Some(PlatformLine::XRay {
+                trace_id: "1-5e34a614-10bdxmplf1fb44f07bc535a1"
+            })
         );
         // Missing request ID: not a platform line we can use.
         assert_eq!(parse_platform_line("START RequestId: "), None);
@@ -462,29 +542,50 @@ mod tests {
         let id = "dbb585bb-3a54-4d1a-a690-54e5085c55f8";
         for line in [
             format!("2020-02-14T18:24:39.539Z {id} Task timed out after 300.10 seconds"),
-            format!("2020-02-14T18:24:39.539Z {id} 2020-02-14T18:24:39.539Z Task timed out after 300.10 seconds"),
+            format!(
+                "2020-02-14T18:24:39.539Z {id} 2020-02-14T18:24:39.539Z Task timed out after 300.10 seconds"
+            ),
             format!("{id} Task timed out after 300.10 seconds"),
         ] {
             assert_eq!(
                 parse_platform_line(&line),
-                Some(PlatformLine::Timeout { request_id: Some(id), seconds: Some(300.10) }),
+                Some(PlatformLine::Timeout {
+                    request_id: Some(id),
+                    seconds: Some(300.10)
+                }),
                 "{line}"
             );
         }
         assert_eq!(
             parse_platform_line("Task timed out after 3.00 seconds"),
-            Some(PlatformLine::Timeout { request_id: None, seconds: Some(3.0) })
+            Some(PlatformLine::Timeout {
+                request_id: None,
+                seconds: Some(3.0)
+            })
         );
-        assert_eq!(parse_platform_line("the user said Task timed out after 3 seconds"), None);
+        assert_eq!(
+            parse_platform_line("the user said Task timed out after 3 seconds"),
+            None
+        );
     }
 
     #[test]
     fn trace_ids_and_tokens() {
-        assert_eq!(normalize_trace_id("Root=1-6819ecef-522a9c7c65e3328b2d885596;Parent=55b5;Sampled=1"), Some("1-6819ecef-522a9c7c65e3328b2d885596"));
-        assert_eq!(normalize_trace_id("Self=1-abc-def;Root=1-aaa-bbb;Sampled=1"), Some("1-aaa-bbb"));
+        assert_eq!(
+            normalize_trace_id("Root=1-6819ecef-522a9c7c65e3328b2d885596;Parent=55b5;Sampled=1"),
+            Some("1-6819ecef-522a9c7c65e3328b2d885596")
+        );
+        assert_eq!(
+            normalize_trace_id("Self=1-abc-def;Root=1-aaa-bbb;Sampled=1"),
+            Some("1-aaa-bbb")
+        );
         assert_eq!(normalize_trace_id("-"), None);
-        assert!(looks_like_request_id("8f507cfc-xmpl-4697-b07a-ac58fc914c95"));
-        assert!(!looks_like_request_id("2019/06/07/[$LATEST]e6f4a0c4241adcd70c262d34c0bbc85c"));
+        assert!(looks_like_request_id(
+            "8f507cfc-xmpl-4697-b07a-ac58fc914c95"
+        ));
+        assert!(!looks_like_request_id(
+            "2019/06/07/[$LATEST]e6f4a0c4241adcd70c262d34c0bbc85c"
+        ));
         assert!(looks_like_iso("2023-07-05T10:16:34.013000"));
         assert!(!looks_like_iso("2023/07/05"));
     }

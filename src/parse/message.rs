@@ -100,7 +100,13 @@ impl MessageState {
     /// A content ID for a line without an event ID. Equal lines (same group, stream, time and
     /// text) within one input get `…\0<n>` ordinals, so they stay distinct rows, and a re-import
     /// of the same input gives the same IDs.
-    fn content_id(&mut self, group: Option<&str>, stream: Option<&str>, ts: Option<i64>, raw: &str) -> String {
+    fn content_id(
+        &mut self,
+        group: Option<&str>,
+        stream: Option<&str>,
+        ts: Option<i64>,
+        raw: &str,
+    ) -> String {
         let base = content_event_id(group, stream, ts, raw);
         let bh = id_hash(&base);
         if self.seen.insert(bh) {
@@ -139,7 +145,13 @@ pub fn parse_message(message: &str, meta: &EventMeta<'_>, ctx: &ParseContext, ou
 
 /// Parse one message with the state of its input. A message starting with `{` that is not
 /// JSON is read as text. The caller counts the record in `out.records`.
-pub fn parse_message_with(st: &mut MessageState, message: &str, meta: &EventMeta<'_>, ctx: &ParseContext, out: &mut Batch) {
+pub fn parse_message_with(
+    st: &mut MessageState,
+    message: &str,
+    meta: &EventMeta<'_>,
+    ctx: &ParseContext,
+    out: &mut Batch,
+) {
     if let Some(id) = meta.event_id.filter(|s| !s.is_empty()) {
         if !st.claim_event_id(id) {
             out.skip(SkipReason::Duplicate);
@@ -165,7 +177,13 @@ pub fn parse_message_with(st: &mut MessageState, message: &str, meta: &EventMeta
 
 /// One line of a JSON Lines file of log records. A line starting with `{` must be JSON
 /// (else it is counted as malformed); any other line is read as a text message.
-pub fn parse_json_line(st: &mut MessageState, line: &str, meta: &EventMeta<'_>, ctx: &ParseContext, out: &mut Batch) {
+pub fn parse_json_line(
+    st: &mut MessageState,
+    line: &str,
+    meta: &EventMeta<'_>,
+    ctx: &ParseContext,
+    out: &mut Batch,
+) {
     let t = line.trim();
     if !t.starts_with('{') {
         parse_message_with(st, line, meta, ctx, out);
@@ -179,7 +197,13 @@ pub fn parse_json_line(st: &mut MessageState, line: &str, meta: &EventMeta<'_>, 
 }
 
 /// A log record already read from a JSON array or document (see [`RecOrOther`]).
-pub(crate) fn parse_record_value(st: &mut MessageState, rec: RecOrOther<'_>, meta: &EventMeta<'_>, ctx: &ParseContext, out: &mut Batch) {
+pub(crate) fn parse_record_value(
+    st: &mut MessageState,
+    rec: RecOrOther<'_>,
+    meta: &EventMeta<'_>,
+    ctx: &ParseContext,
+    out: &mut Batch,
+) {
     match rec {
         RecOrOther::Rec(rec) => emit_record(st, rec, None, &Ctx::new(meta, ctx), out),
         RecOrOther::NotObject => out.skip(SkipReason::BadValue),
@@ -227,12 +251,18 @@ struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn new(meta: &EventMeta<'a>, ctx: &'a ParseContext) -> Self {
-        let group = meta.log_group.or(ctx.log_group.as_deref()).filter(|s| !s.is_empty());
+        let group = meta
+            .log_group
+            .or(ctx.log_group.as_deref())
+            .filter(|s| !s.is_empty());
         Ctx {
             event_id: meta.event_id.filter(|s| !s.is_empty()),
             ts: meta.ts,
             group,
-            stream: meta.log_stream.or(ctx.log_stream.as_deref()).filter(|s| !s.is_empty()),
+            stream: meta
+                .log_stream
+                .or(ctx.log_stream.as_deref())
+                .filter(|s| !s.is_empty()),
             region: ctx.region.as_deref(),
             account: meta.account.or(ctx.account.as_deref()),
             function: group.and_then(function_from_group),
@@ -246,15 +276,26 @@ impl<'a> Ctx<'a> {
 
 /// `NAME` of a `/aws/lambda/NAME` log group.
 pub fn function_from_group(group: &str) -> Option<&str> {
-    group.strip_prefix("/aws/lambda/").map(|n| n.trim_end_matches('/')).filter(|n| !n.is_empty())
+    group
+        .strip_prefix("/aws/lambda/")
+        .map(|n| n.trim_end_matches('/'))
+        .filter(|n| !n.is_empty())
 }
 
 /// `(region, account, name)` of a Lambda function ARN `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
 pub fn parse_function_arn(arn: &str) -> Option<(&str, &str, &str)> {
     let mut p = arn.split(':');
-    let (arn_kw, _partition, service, region, account, kind, name) =
-        (p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?);
-    (arn_kw == "arn" && service == "lambda" && kind == "function" && !name.is_empty()).then_some((region, account, name))
+    let (arn_kw, _partition, service, region, account, kind, name) = (
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+    );
+    (arn_kw == "arn" && service == "lambda" && kind == "function" && !name.is_empty())
+        .then_some((region, account, name))
 }
 
 /// Where facts of one message come from.
@@ -295,7 +336,14 @@ struct RowOut<'a> {
     fields: Option<&'a str>,
 }
 
-fn push_row(st: &mut MessageState, out: &mut Batch, c: &Ctx<'_>, ts: Option<i64>, raw: &str, r: RowOut<'_>) {
+fn push_row(
+    st: &mut MessageState,
+    out: &mut Batch,
+    c: &Ctx<'_>,
+    ts: Option<i64>,
+    raw: &str,
+    r: RowOut<'_>,
+) {
     let content;
     let event_id = match c.event_id {
         Some(id) => id,
@@ -322,14 +370,39 @@ fn push_row(st: &mut MessageState, out: &mut Batch, c: &Ctx<'_>, ts: Option<i64>
 }
 
 fn upper(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_lowercase()) { Cow::Owned(s.to_ascii_uppercase()) } else { Cow::Borrowed(s) }
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(s.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 fn is_error_level(level: &str) -> bool {
-    ["ERROR", "FATAL", "CRITICAL", "ERR", "CRIT", "ALERT", "EMERGENCY"].iter().any(|l| l.eq_ignore_ascii_case(level))
+    [
+        "ERROR",
+        "FATAL",
+        "CRITICAL",
+        "ERR",
+        "CRIT",
+        "ALERT",
+        "EMERGENCY",
+    ]
+    .iter()
+    .any(|l| l.eq_ignore_ascii_case(level))
 }
 
-const LEVELS: [&str; 10] = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL", "UNDEFINED"];
+const LEVELS: [&str; 10] = [
+    "TRACE",
+    "DEBUG",
+    "INFO",
+    "NOTICE",
+    "WARN",
+    "WARNING",
+    "ERROR",
+    "FATAL",
+    "CRITICAL",
+    "UNDEFINED",
+];
 
 // ---------------------------------------------------------------------------------------------
 // Text messages
@@ -358,7 +431,14 @@ fn emit_text(st: &mut MessageState, t: &str, c: &Ctx<'_>, out: &mut Batch) {
         },
     );
     if let Some(rid) = app.request_id {
-        let src = FactSrc { ts, function: c.function, group: c.group, stream: c.stream, region: c.region, account: c.account };
+        let src = FactSrc {
+            ts,
+            function: c.function,
+            group: c.group,
+            stream: c.stream,
+            region: c.region,
+            account: c.account,
+        };
         out.facts.push(src.fact(rid, FactKind::Seen));
         if level.as_deref().is_some_and(is_error_level) {
             out.facts.push(src.fact(rid, FactKind::ErrorLine));
@@ -366,16 +446,42 @@ fn emit_text(st: &mut MessageState, t: &str, c: &Ctx<'_>, out: &mut Batch) {
     }
 }
 
-fn emit_platform_text(st: &mut MessageState, pl: PlatformLine<'_>, t: &str, c: &Ctx<'_>, out: &mut Batch) {
+fn emit_platform_text(
+    st: &mut MessageState,
+    pl: PlatformLine<'_>,
+    t: &str,
+    c: &Ctx<'_>,
+    out: &mut Batch,
+) {
     let stream = c.stream_key();
-    let ts = c.ts.or_else(|| lambda::words(t).next().filter(|w| lambda::looks_like_iso(w)).and_then(time::parse_iso));
-    let src = FactSrc { ts, function: c.function, group: c.group, stream: c.stream, region: c.region, account: c.account };
+    let ts = c.ts.or_else(|| {
+        lambda::words(t)
+            .next()
+            .filter(|w| lambda::looks_like_iso(w))
+            .and_then(time::parse_iso)
+    });
+    let src = FactSrc {
+        ts,
+        function: c.function,
+        group: c.group,
+        stream: c.stream,
+        region: c.region,
+        account: c.account,
+    };
     let facts = &mut out.facts;
     let mut trace: Option<String> = None;
     let rid: Option<String> = match &pl {
-        PlatformLine::Start { request_id, version } => {
+        PlatformLine::Start {
+            request_id,
+            version,
+        } => {
             MessageState::set(&mut st.current, stream, request_id);
-            facts.push(src.fact(request_id, FactKind::Start { version: version.map(str::to_owned) }));
+            facts.push(src.fact(
+                request_id,
+                FactKind::Start {
+                    version: version.map(str::to_owned),
+                },
+            ));
             Some((*request_id).to_owned())
         }
         PlatformLine::End { request_id } => {
@@ -407,7 +513,11 @@ fn emit_platform_text(st: &mut MessageState, pl: PlatformLine<'_>, t: &str, c: &
             }
             rid
         }
-        PlatformLine::InitReport { phase: Some(phase), status: Some(s), .. } if phase.eq_ignore_ascii_case("invoke") && *s != Status::Success => {
+        PlatformLine::InitReport {
+            phase: Some(phase),
+            status: Some(s),
+            ..
+        } if phase.eq_ignore_ascii_case("invoke") && *s != Status::Success => {
             let rid = st.current.get(stream).cloned();
             if let Some(rid) = &rid {
                 facts.push(src.fact(rid, FactKind::RuntimeDone(*s)));
@@ -453,7 +563,11 @@ fn next_tok(s: &str) -> Option<(&str, &str)> {
 
 fn looks_like_time(tok: &str) -> bool {
     let b = tok.as_bytes();
-    b.len() >= 8 && b[0..2].iter().all(u8::is_ascii_digit) && b[2] == b':' && b[3..5].iter().all(u8::is_ascii_digit) && b[5] == b':'
+    b.len() >= 8
+        && b[0..2].iter().all(u8::is_ascii_digit)
+        && b[2] == b':'
+        && b[3..5].iter().all(u8::is_ascii_digit)
+        && b[5] == b':'
 }
 
 /// Read the runtime prefixes of an application line: `[LEVEL]`, a timestamp (one token, or a
@@ -505,14 +619,29 @@ fn parse_app_text(t: &str) -> AppText<'_> {
         }
     }
     let structured = request_id.is_some() || level.is_some();
-    let body = if structured { rest.trim_start_matches([' ', '\t']) } else { t };
-    AppText { level, ts, request_id, body }
+    let body = if structured {
+        rest.trim_start_matches([' ', '\t'])
+    } else {
+        t
+    };
+    AppText {
+        level,
+        ts,
+        request_id,
+        body,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // JSON records
 
-fn emit_record(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c: &Ctx<'_>, out: &mut Batch) {
+fn emit_record(
+    st: &mut MessageState,
+    rec: Rec<'_>,
+    raw: Option<&str>,
+    c: &Ctx<'_>,
+    out: &mut Batch,
+) {
     let is_platform = matches!(&rec.type_, Some(Val::Str(s)) if s.starts_with("platform."));
     if is_platform {
         emit_platform_json(st, rec, raw, c, out);
@@ -532,32 +661,60 @@ fn emit_record(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c: &Ctx<'
             hash_text.as_str()
         }
     };
-    let request_id = rec.request_id.as_ref().and_then(val_str).filter(|s| !s.is_empty() && s != "-");
+    let request_id = rec
+        .request_id
+        .as_ref()
+        .and_then(val_str)
+        .filter(|s| !s.is_empty() && s != "-");
     let trace_src = rec.trace_id.as_ref().and_then(val_str);
     let trace = trace_src.as_deref().and_then(lambda::normalize_trace_id);
 
-    let is_access = rec.level.is_none() && rec.message.is_none() && request_id.is_some() && rec.access_markers >= 2;
+    let is_access = rec.level.is_none()
+        && rec.message.is_none()
+        && request_id.is_some()
+        && rec.access_markers >= 2;
     if is_access {
         let ts = c.ts.or_else(|| {
             rec.request_time_epoch
                 .as_ref()
                 .and_then(val_ts)
-                .or_else(|| rec.request_time.as_ref().and_then(val_str).and_then(|s| parse_clf_time(&s)))
+                .or_else(|| {
+                    rec.request_time
+                        .as_ref()
+                        .and_then(val_str)
+                        .and_then(|s| parse_clf_time(&s))
+                })
                 .or_else(|| rec.ts.as_ref().and_then(val_ts))
         });
         // `GET /pets 200`, `GET / 200` (an HTTP API route key already names the method),
         // `MESSAGE sendmessage 200` (WebSocket).
-        let part = |v: &Option<Val<'_>>| v.as_ref().and_then(val_str).filter(|s| !s.is_empty() && s != "-").map(Cow::into_owned);
+        let part = |v: &Option<Val<'_>>| {
+            v.as_ref()
+                .and_then(val_str)
+                .filter(|s| !s.is_empty() && s != "-")
+                .map(Cow::into_owned)
+        };
         let route = part(&rec.route).or_else(|| part(&rec.path));
-        let method = part(&rec.http_method).filter(|m| !route.as_deref().is_some_and(|r| r.starts_with(&format!("{m} "))));
+        let method = part(&rec.http_method).filter(|m| {
+            !route
+                .as_deref()
+                .is_some_and(|r| r.starts_with(&format!("{m} ")))
+        });
         let mut summary = String::new();
-        for s in [method, part(&rec.event_type), route, part(&rec.status)].into_iter().flatten() {
+        for s in [method, part(&rec.event_type), route, part(&rec.status)]
+            .into_iter()
+            .flatten()
+        {
             if !summary.is_empty() {
                 summary.push(' ');
             }
             summary.push_str(&s);
         }
-        let service = rec.api_id.as_ref().and_then(val_str).filter(|s| !s.is_empty() && s != "-");
+        let service = rec
+            .api_id
+            .as_ref()
+            .and_then(val_str)
+            .filter(|s| !s.is_empty() && s != "-");
         push_row(
             st,
             out,
@@ -578,14 +735,30 @@ fn emit_record(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c: &Ctx<'
     }
 
     let ts = c.ts.or_else(|| rec.ts.as_ref().and_then(val_ts));
-    let level = rec.level.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let level = rec
+        .level
+        .as_ref()
+        .and_then(val_str)
+        .filter(|s| !s.is_empty());
     let message = rec.message.as_ref().and_then(val_str);
-    let correlation = rec.correlation_id.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let correlation = rec
+        .correlation_id
+        .as_ref()
+        .and_then(val_str)
+        .filter(|s| !s.is_empty());
     let arn = rec.function_arn.as_ref().and_then(val_str);
     let arn_parts = arn.as_deref().and_then(parse_function_arn);
-    let fn_name = rec.function_name.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let fn_name = rec
+        .function_name
+        .as_ref()
+        .and_then(val_str)
+        .filter(|s| !s.is_empty());
     let function = c.function.or(fn_name.as_deref()).or(arn_parts.map(|p| p.2));
-    let service = rec.service.as_ref().and_then(val_str).filter(|s| !s.is_empty());
+    let service = rec
+        .service
+        .as_ref()
+        .and_then(val_str)
+        .filter(|s| !s.is_empty());
     let service = service.as_deref().or(function);
     push_row(
         st,
@@ -621,7 +794,8 @@ fn emit_record(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c: &Ctx<'
             out.facts.push(src.fact(rid, FactKind::ColdStartFlag(b)));
         }
         if let Some(t) = trace {
-            out.facts.push(src.fact(rid, FactKind::TraceId(t.to_owned())));
+            out.facts
+                .push(src.fact(rid, FactKind::TraceId(t.to_owned())));
         }
     }
 }
@@ -675,7 +849,13 @@ struct Metrics {
     billed_restore_duration_ms: Option<f64>,
 }
 
-fn emit_platform_json(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c: &Ctx<'_>, out: &mut Batch) {
+fn emit_platform_json(
+    st: &mut MessageState,
+    rec: Rec<'_>,
+    raw: Option<&str>,
+    c: &Ctx<'_>,
+    out: &mut Batch,
+) {
     let ty = rec.type_.as_ref().and_then(val_str).unwrap_or_default();
     let ty: &str = &ty;
     let fields = rec.fields.finish();
@@ -708,8 +888,14 @@ fn emit_platform_json(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c:
         }
     };
     let ts = c.ts.or_else(|| rec.ts.as_ref().and_then(val_ts));
-    let arn_parts = parsed.function_arn.as_ref().and_then(|a| parse_function_arn(&a.0));
-    let function = c.function.or(arn_parts.map(|p| p.2)).or(parsed.function_name.as_ref().map(|f| f.0.as_ref()));
+    let arn_parts = parsed
+        .function_arn
+        .as_ref()
+        .and_then(|a| parse_function_arn(&a.0));
+    let function = c
+        .function
+        .or(arn_parts.map(|p| p.2))
+        .or(parsed.function_name.as_ref().map(|f| f.0.as_ref()));
     let src = FactSrc {
         ts,
         function,
@@ -719,16 +905,29 @@ fn emit_platform_json(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c:
         account: c.account.or(arn_parts.map(|p| p.1)),
     };
     let stream = c.stream_key();
-    let trace = parsed.tracing.as_ref().and_then(|t| t.value.as_ref()).and_then(|v| lambda::normalize_trace_id(&v.0));
+    let trace = parsed
+        .tracing
+        .as_ref()
+        .and_then(|t| t.value.as_ref())
+        .and_then(|v| lambda::normalize_trace_id(&v.0));
     let status = parsed.status.as_ref().map(|s| Status::from_lambda(&s.0));
-    let mut rid: Option<Cow<'_, str>> = parsed.request_id.as_ref().map(|r| Cow::Borrowed(r.0.as_ref())).filter(|r| !r.is_empty());
+    let mut rid: Option<Cow<'_, str>> = parsed
+        .request_id
+        .as_ref()
+        .map(|r| Cow::Borrowed(r.0.as_ref()))
+        .filter(|r| !r.is_empty());
     let mut level = None;
     let mut facts = Vec::new();
     match ty {
         "platform.start" => {
             if let Some(r) = rid.as_deref() {
                 MessageState::set(&mut st.current, stream, r);
-                facts.push(src.fact(r, FactKind::Start { version: parsed.version.as_ref().map(|v| v.0.to_string()) }));
+                facts.push(src.fact(
+                    r,
+                    FactKind::Start {
+                        version: parsed.version.as_ref().map(|v| v.0.to_string()),
+                    },
+                ));
                 if let Some(t) = trace {
                     facts.push(src.fact(r, FactKind::TraceId(t.to_owned())));
                 }
@@ -743,7 +942,9 @@ fn emit_platform_json(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c:
                     duration_ms: m.and_then(|m| m.duration_ms),
                     billed_ms: m.and_then(|m| m.billed_duration_ms),
                     memory_mb: m.and_then(|m| m.memory_size_mb).map(|v| v.round() as i64),
-                    max_memory_mb: m.and_then(|m| m.max_memory_used_mb).map(|v| v.round() as i64),
+                    max_memory_mb: m
+                        .and_then(|m| m.max_memory_used_mb)
+                        .map(|v| v.round() as i64),
                     init_ms: m.and_then(|m| m.init_duration_ms),
                     restore_ms: m.and_then(|m| m.restore_duration_ms),
                     billed_restore_ms: m.and_then(|m| m.billed_restore_duration_ms),
@@ -768,7 +969,10 @@ fn emit_platform_json(st: &mut MessageState, rec: Rec<'_>, raw: Option<&str>, c:
             }
         }
         "platform.initReport" | "platform.initRuntimeDone" => {
-            let invoke = parsed.phase.as_ref().is_some_and(|p| p.0.eq_ignore_ascii_case("invoke"));
+            let invoke = parsed
+                .phase
+                .as_ref()
+                .is_some_and(|p| p.0.eq_ignore_ascii_case("invoke"));
             if let (true, Some(s)) = (invoke, status.filter(|s| *s != Status::Success)) {
                 if let Some(r) = st.current.get(stream).cloned() {
                     facts.push(src.fact(&r, FactKind::RuntimeDone(s)));
@@ -811,7 +1015,9 @@ fn request_id_in_text(s: &str) -> Option<&str> {
 
 /// `10/Jun/2023:15:36:28 +0000` (API Gateway `$context.requestTime`) to µs.
 pub fn parse_clf_time(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_str(s.trim(), "%d/%b/%Y:%H:%M:%S %z").ok().map(|d| d.timestamp_micros())
+    chrono::DateTime::parse_from_str(s.trim(), "%d/%b/%Y:%H:%M:%S %z")
+        .ok()
+        .map(|d| d.timestamp_micros())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1160,7 +1366,9 @@ impl Key {
             b"timestamp" | b"time" => Key::Ts,
             b"level" | b"loglevel" | b"levelname" | b"severity" => Key::Level,
             b"message" | b"msg" => Key::Message,
-            b"requestid" | b"awsrequestid" | b"functionrequestid" | b"lambdarequestid" => Key::RequestId,
+            b"requestid" | b"awsrequestid" | b"functionrequestid" | b"lambdarequestid" => {
+                Key::RequestId
+            }
             b"xraytraceid" | b"traceid" | b"xamzntraceid" => Key::TraceId,
             b"correlationid" => Key::CorrelationId,
             b"service" => Key::Service,
@@ -1177,18 +1385,39 @@ impl Key {
             b"requesttimeepoch" => Key::RequestTimeEpoch,
             b"eventtype" => Key::EventType,
             b"apiid" => Key::ApiId,
-            b"ip" | b"sourceip" | b"protocol" | b"responselength" | b"extendedrequestid" | b"integrationlatency"
-            | b"responselatency" | b"connectionid" | b"domainname" | b"stage" | b"integrationstatus"
-            | b"integrationerror" | b"integrationrequestid" | b"caller" | b"user" | b"useragent" | b"messageid" => {
-                Key::AccessMarker
-            }
+            b"ip"
+            | b"sourceip"
+            | b"protocol"
+            | b"responselength"
+            | b"extendedrequestid"
+            | b"integrationlatency"
+            | b"responselatency"
+            | b"connectionid"
+            | b"domainname"
+            | b"stage"
+            | b"integrationstatus"
+            | b"integrationerror"
+            | b"integrationrequestid"
+            | b"caller"
+            | b"user"
+            | b"useragent"
+            | b"messageid" => Key::AccessMarker,
             _ => Key::Other,
         }
     }
 
     /// Keys stored in a column of their own (not repeated in `fields`).
     fn is_column(self) -> bool {
-        matches!(self, Key::Ts | Key::Level | Key::Message | Key::RequestId | Key::TraceId | Key::CorrelationId | Key::Service)
+        matches!(
+            self,
+            Key::Ts
+                | Key::Level
+                | Key::Message
+                | Key::RequestId
+                | Key::TraceId
+                | Key::CorrelationId
+                | Key::Service
+        )
     }
 
     fn is_access(self) -> bool {
@@ -1335,7 +1564,13 @@ mod tests {
     const RID: &str = "c793869b-ee49-115b-a5b6-4fd21e8dedac";
 
     fn meta<'a>(group: &'a str, stream: &'a str, ts: Option<i64>) -> EventMeta<'a> {
-        EventMeta { event_id: None, ts, log_group: Some(group), log_stream: Some(stream), account: None }
+        EventMeta {
+            event_id: None,
+            ts,
+            log_group: Some(group),
+            log_stream: Some(stream),
+            account: None,
+        }
     }
 
     /// Run messages through one state, as one input.
@@ -1344,7 +1579,13 @@ mod tests {
         let mut st = MessageState::default();
         let ctx = ParseContext::default();
         for m in msgs {
-            parse_message_with(&mut st, m, &meta("/aws/lambda/my-fn", "s1", None), &ctx, &mut out);
+            parse_message_with(
+                &mut st,
+                m,
+                &meta("/aws/lambda/my-fn", "s1", None),
+                &ctx,
+                &mut out,
+            );
         }
         out
     }
@@ -1354,7 +1595,13 @@ mod tests {
     }
 
     fn col(df: &DataFrame, name: &str) -> Vec<Option<String>> {
-        df.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
+        df.column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect()
     }
 
     fn one(df: &DataFrame, name: &str) -> Option<String> {
@@ -1363,7 +1610,14 @@ mod tests {
     }
 
     fn ts_col(df: &DataFrame) -> Vec<Option<i64>> {
-        df.column("ts").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().collect()
+        df.column("ts")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect()
     }
 
     fn kinds(out: &Batch) -> Vec<&FactKind> {
@@ -1372,7 +1626,9 @@ mod tests {
 
     #[test]
     fn python_text_line() {
-        let out = run(&[&format!("[ERROR]\t2020-02-14T18:19:39.441Z\t{RID}\tsomething broke\n")]);
+        let out = run(&[&format!(
+            "[ERROR]\t2020-02-14T18:19:39.441Z\t{RID}\tsomething broke\n"
+        )]);
         assert_eq!(kinds(&out), vec![&FactKind::Seen, &FactKind::ErrorLine]);
         assert_eq!(out.facts[0].function.as_deref(), Some("my-fn"));
         assert_eq!(out.facts[0].log_stream.as_deref(), Some("s1"));
@@ -1389,12 +1645,20 @@ mod tests {
 
     #[test]
     fn node_text_line_with_cr_newlines() {
-        let out = run(&[&format!("2019-06-05T19:30:03.173Z\t{RID}\tINFO\tEVENT\r{{\r  \"key\": \"value\"\r}}\n")]);
+        let out = run(&[&format!(
+            "2019-06-05T19:30:03.173Z\t{RID}\tINFO\tEVENT\r{{\r  \"key\": \"value\"\r}}\n"
+        )]);
         assert_eq!(kinds(&out), vec![&FactKind::Seen]);
         let df = logs(out);
         assert_eq!(one(&df, "level").as_deref(), Some("INFO"));
-        assert_eq!(one(&df, "message").as_deref(), Some("EVENT\n{\n  \"key\": \"value\"\n}"));
-        assert_eq!(ts_col(&df), vec![time::parse_iso("2019-06-05T19:30:03.173Z")]);
+        assert_eq!(
+            one(&df, "message").as_deref(),
+            Some("EVENT\n{\n  \"key\": \"value\"\n}")
+        );
+        assert_eq!(
+            ts_col(&df),
+            vec![time::parse_iso("2019-06-05T19:30:03.173Z")]
+        );
     }
 
     #[test]
@@ -1405,8 +1669,22 @@ mod tests {
             &format!("2023-07-05T10:16:34.565Z {RID} FATAL App - dead"),
         ]);
         let df = logs(out);
-        assert_eq!(col(&df, "level"), vec![Some("DEBUG".into()), Some("ERROR".into()), Some("FATAL".into())]);
-        assert_eq!(col(&df, "message"), vec![Some("AbstractFlow:214 - hello".into()), Some("App - failed".into()), Some("App - dead".into())]);
+        assert_eq!(
+            col(&df, "level"),
+            vec![
+                Some("DEBUG".into()),
+                Some("ERROR".into()),
+                Some("FATAL".into())
+            ]
+        );
+        assert_eq!(
+            col(&df, "message"),
+            vec![
+                Some("AbstractFlow:214 - hello".into()),
+                Some("App - failed".into()),
+                Some("App - dead".into())
+            ]
+        );
         assert_eq!(col(&df, "request_id"), vec![Some(RID.into()); 3]);
         let ts = ts_col(&df);
         assert_eq!(ts[0], None);
@@ -1418,7 +1696,10 @@ mod tests {
         let out = run(&["## ENVIRONMENT VARIABLES"]);
         assert!(out.facts.is_empty());
         let df = logs(out);
-        assert_eq!(one(&df, "message").as_deref(), Some("## ENVIRONMENT VARIABLES"));
+        assert_eq!(
+            one(&df, "message").as_deref(),
+            Some("## ENVIRONMENT VARIABLES")
+        );
         assert_eq!(one(&df, "level"), None);
         assert_eq!(one(&df, "request_id"), None);
     }
@@ -1429,20 +1710,35 @@ mod tests {
             &format!("START RequestId: {RID} Version: 3"),
             "Task timed out after 3.00 seconds",
             &format!("END RequestId: {RID}"),
-            &format!("REPORT RequestId: {RID}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t"),
+            &format!(
+                "REPORT RequestId: {RID}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t"
+            ),
             "XRAY TraceId: 1-5e7d7595-212fxmpl9ee07c4884191322\tSegmentId: 42ffxmpl0645f474\tSampled: true",
         ]);
         assert!(out.facts.iter().all(|f| f.request_id == RID));
         let k = kinds(&out);
-        assert_eq!(k[0], &FactKind::Start { version: Some("3".into()) });
+        assert_eq!(
+            k[0],
+            &FactKind::Start {
+                version: Some("3".into())
+            }
+        );
         assert_eq!(k[1], &FactKind::Timeout);
         assert_eq!(k[2], &FactKind::Seen);
-        assert!(matches!(k[3], FactKind::Report(r) if r.duration_ms == Some(3000.0) && r.memory_mb == Some(128)));
-        assert_eq!(k[4], &FactKind::TraceId("1-5e7d7595-212fxmpl9ee07c4884191322".into()));
+        assert!(
+            matches!(k[3], FactKind::Report(r) if r.duration_ms == Some(3000.0) && r.memory_mb == Some(128))
+        );
+        assert_eq!(
+            k[4],
+            &FactKind::TraceId("1-5e7d7595-212fxmpl9ee07c4884191322".into())
+        );
         let df = logs(out);
         assert_eq!(col(&df, "kind"), vec![Some("platform".into()); 5]);
         assert_eq!(col(&df, "request_id"), vec![Some(RID.into()); 5]);
-        assert_eq!(col(&df, "trace_id")[4].as_deref(), Some("1-5e7d7595-212fxmpl9ee07c4884191322"));
+        assert_eq!(
+            col(&df, "trace_id")[4].as_deref(),
+            Some("1-5e7d7595-212fxmpl9ee07c4884191322")
+        );
     }
 
     #[test]
@@ -1467,13 +1763,32 @@ mod tests {
             r#"{"timestamp":"2023-11-17T09:03:43.466Z","level":"info","message":"no request","logger":"root"}"#,
         ]);
         assert_eq!(out.facts.len(), 3);
-        assert_eq!((out.facts[0].request_id.as_str(), &out.facts[0].kind), ("79b4f56e-95b1-4643-9700-2807f4e68189", &FactKind::Seen));
+        assert_eq!(
+            (out.facts[0].request_id.as_str(), &out.facts[0].kind),
+            ("79b4f56e-95b1-4643-9700-2807f4e68189", &FactKind::Seen)
+        );
         assert_eq!(out.facts[1].kind, FactKind::ErrorLine);
-        assert_eq!(out.facts[2].request_id, "aab10ce8-caba-481f-8524-11073604c9ba");
+        assert_eq!(
+            out.facts[2].request_id,
+            "aab10ce8-caba-481f-8524-11073604c9ba"
+        );
         let df = logs(out);
-        assert_eq!(col(&df, "message")[0].as_deref(), Some(r#"{"errorType":"Error","errorMessage":"boom"}"#));
-        assert_eq!(col(&df, "level"), vec![Some("ERROR".into()), Some("UNDEFINED".into()), Some("INFO".into())]);
-        assert_eq!(col(&df, "fields"), vec![None, None, Some(r#"{"logger":"root"}"#.into())]);
+        assert_eq!(
+            col(&df, "message")[0].as_deref(),
+            Some(r#"{"errorType":"Error","errorMessage":"boom"}"#)
+        );
+        assert_eq!(
+            col(&df, "level"),
+            vec![
+                Some("ERROR".into()),
+                Some("UNDEFINED".into()),
+                Some("INFO".into())
+            ]
+        );
+        assert_eq!(
+            col(&df, "fields"),
+            vec![None, None, Some(r#"{"logger":"root"}"#.into())]
+        );
         assert_eq!(col(&df, "kind"), vec![Some("app".into()); 3]);
         assert_eq!(ts_col(&df)[2], time::parse_iso("2023-11-17T09:03:43.466Z"));
     }
@@ -1498,30 +1813,60 @@ mod tests {
         // Python: Seen, ColdStartFlag(true), TraceId.
         assert_eq!(f[0].kind, FactKind::Seen);
         assert_eq!(f[0].function.as_deref(), Some("fn-a"));
-        assert_eq!((f[0].region.as_deref(), f[0].account.as_deref()), (Some("ap-south-1"), Some("111122223333")));
+        assert_eq!(
+            (f[0].region.as_deref(), f[0].account.as_deref()),
+            (Some("ap-south-1"), Some("111122223333"))
+        );
         assert_eq!(f[1].kind, FactKind::ColdStartFlag(true));
-        assert_eq!(f[2].kind, FactKind::TraceId("1-68183820-1a7106da2a0a87650e15c2d9".into()));
+        assert_eq!(
+            f[2].kind,
+            FactKind::TraceId("1-68183820-1a7106da2a0a87650e15c2d9".into())
+        );
         // .NET
         assert_eq!(f[3].request_id, "1a2b3c4d-1111-2222-3333-444455556666");
         assert_eq!(f[4].kind, FactKind::ColdStartFlag(false));
-        assert_eq!(f[5].kind, FactKind::TraceId("1-61b7add4-66532bb81441e1b060389429".into()));
+        assert_eq!(
+            f[5].kind,
+            FactKind::TraceId("1-61b7add4-66532bb81441e1b060389429".into())
+        );
         // Java: ErrorLine, ColdStartFlag from a string.
         assert_eq!(f[6].request_id, "9e1bd6f2-d2a7-4a5a-aa4f-bb3c5cda7cd9");
         assert_eq!(f[7].kind, FactKind::ErrorLine);
         assert_eq!(f[8].kind, FactKind::ColdStartFlag(true));
         assert_eq!(f.len(), 9);
         let df = logs(out);
-        assert_eq!(col(&df, "service"), vec![Some("svc".into()), Some("payment".into()), Some("orders".into())]);
+        assert_eq!(
+            col(&df, "service"),
+            vec![
+                Some("svc".into()),
+                Some("payment".into()),
+                Some("orders".into())
+            ]
+        );
         assert_eq!(col(&df, "correlation_id")[0].as_deref(), Some("corr-1"));
-        assert_eq!(col(&df, "trace_id")[0].as_deref(), Some("1-68183820-1a7106da2a0a87650e15c2d9"));
-        assert_eq!(col(&df, "level"), vec![Some("INFO".into()), Some("INFORMATION".into()), Some("ERROR".into())]);
+        assert_eq!(
+            col(&df, "trace_id")[0].as_deref(),
+            Some("1-68183820-1a7106da2a0a87650e15c2d9")
+        );
+        assert_eq!(
+            col(&df, "level"),
+            vec![
+                Some("INFO".into()),
+                Some("INFORMATION".into()),
+                Some("ERROR".into())
+            ]
+        );
         assert_eq!(
             col(&df, "fields")[0].as_deref(),
-            Some(r#"{"location":"h:1","cold_start":true,"function_name":"fn-a","function_memory_size":"128","function_arn":"arn:aws:lambda:ap-south-1:111122223333:function:fn-a"}"#)
+            Some(
+                r#"{"location":"h:1","cold_start":true,"function_name":"fn-a","function_memory_size":"128","function_arn":"arn:aws:lambda:ap-south-1:111122223333:function:fn-a"}"#
+            )
         );
         assert_eq!(
             col(&df, "fields")[2].as_deref(),
-            Some(r#"{"instant":{"epochSecond":1616470940},"coldStart":"true","functionName":"fn-c","samplingRate":"0.0"}"#)
+            Some(
+                r#"{"instant":{"epochSecond":1616470940},"coldStart":"true","functionName":"fn-c","samplingRate":"0.0"}"#
+            )
         );
         assert_eq!(ts_col(&df)[0], time::parse_iso("2025-05-05T04:01:36.154Z"));
     }
@@ -1536,15 +1881,46 @@ mod tests {
             r#"{"time":"2025-05-06T11:05:19.899Z","type":"platform.extension","record":{"name":"agent","state":"Ready","events":["INVOKE","SHUTDOWN"]}}"#,
         ]);
         let f = &out.facts;
-        assert_eq!(f[0].kind, FactKind::Start { version: Some("$LATEST".into()) });
-        assert_eq!(f[0].function.as_deref(), Some("my-fn"), "log group wins");
-        assert_eq!((f[0].region.as_deref(), f[0].account.as_deref()), (Some("ap-south-1"), Some("111122223333")));
-        assert_eq!(f[1].kind, FactKind::TraceId("1-68183818-4eab0e4002398a2f375bd11a".into()));
-        assert_eq!(f[2].kind, FactKind::RuntimeDone(Status::Timeout));
-        let FactKind::Report(r) = &f[3].kind else { panic!("{:?}", f[3]) };
         assert_eq!(
-            (r.duration_ms, r.billed_ms, r.memory_mb, r.max_memory_mb, r.init_ms, r.restore_ms, r.billed_restore_ms, r.status),
-            (Some(26.843), Some(27.0), Some(128), Some(77), Some(772.443), Some(10.5), Some(11.0), Some(Status::Timeout))
+            f[0].kind,
+            FactKind::Start {
+                version: Some("$LATEST".into())
+            }
+        );
+        assert_eq!(f[0].function.as_deref(), Some("my-fn"), "log group wins");
+        assert_eq!(
+            (f[0].region.as_deref(), f[0].account.as_deref()),
+            (Some("ap-south-1"), Some("111122223333"))
+        );
+        assert_eq!(
+            f[1].kind,
+            FactKind::TraceId("1-68183818-4eab0e4002398a2f375bd11a".into())
+        );
+        assert_eq!(f[2].kind, FactKind::RuntimeDone(Status::Timeout));
+        let FactKind::Report(r) = &f[3].kind else {
+            panic!("{:?}", f[3])
+        };
+        assert_eq!(
+            (
+                r.duration_ms,
+                r.billed_ms,
+                r.memory_mb,
+                r.max_memory_mb,
+                r.init_ms,
+                r.restore_ms,
+                r.billed_restore_ms,
+                r.status
+            ),
+            (
+                Some(26.843),
+                Some(27.0),
+                Some(128),
+                Some(77),
+                Some(772.443),
+                Some(10.5),
+                Some(11.0),
+                Some(Status::Timeout)
+            )
         );
         assert_eq!(f[4].request_id, "11111111-2222-3333-4444-555555555555");
         assert_eq!(f[4].kind, FactKind::RuntimeDone(Status::Error));
@@ -1556,14 +1932,18 @@ mod tests {
         assert_eq!(col(&df, "request_id")[4], None);
         assert_eq!(
             col(&df, "fields")[4].as_deref(),
-            Some(r#"{"type":"platform.extension","record":{"name":"agent","state":"Ready","events":["INVOKE","SHUTDOWN"]}}"#)
+            Some(
+                r#"{"type":"platform.extension","record":{"name":"agent","state":"Ready","events":["INVOKE","SHUTDOWN"]}}"#
+            )
         );
         assert_eq!(ts_col(&df)[0], time::parse_iso("2025-05-05T04:01:29.886Z"));
     }
 
     #[test]
     fn platform_json_wrong_type_is_a_bad_value() {
-        let out = run(&[r#"{"time":"2025-05-05T04:01:29.912Z","type":"platform.report","record":{"requestId":"x","metrics":{"durationMs":"fast"}}}"#]);
+        let out = run(&[
+            r#"{"time":"2025-05-05T04:01:29.912Z","type":"platform.report","record":{"requestId":"x","metrics":{"durationMs":"fast"}}}"#,
+        ]);
         assert_eq!(out.skipped.get(&SkipReason::BadValue), Some(&1));
         assert!(out.logs.is_empty() && out.facts.is_empty());
     }
@@ -1575,25 +1955,49 @@ mod tests {
             r#"{"requestId":"GQIVriFLIAMEMsA=","ip":"1.128.0.0","requestTimeEpoch":"1686315248000","httpMethod":"GET","routeKey":"GET /","status":200,"integrationLatency":"-","xrayTraceId":"-"}"#,
             r#"{"requestId":"abc=","ip":"1.2.3.4","requestTime":"-","eventType":"MESSAGE","routeKey":"sendmessage","status":"200","connectionId":"L0SM9cOFvHcCIhw=","xrayTraceId":"Root=1-5e7d7595-212fxmpl9ee07c4884191322"}"#,
         ]);
-        assert!(out.facts.is_empty(), "access logs carry no invocation facts");
+        assert!(
+            out.facts.is_empty(),
+            "access logs carry no invocation facts"
+        );
         let df = logs(out);
         assert_eq!(col(&df, "kind"), vec![Some("access".into()); 3]);
         assert_eq!(
             col(&df, "request_id"),
-            vec![Some("48752d0f-c99d-4cfa-a5a7-f3c6834d19e5".into()), Some("GQIVriFLIAMEMsA=".into()), Some("abc=".into())]
+            vec![
+                Some("48752d0f-c99d-4cfa-a5a7-f3c6834d19e5".into()),
+                Some("GQIVriFLIAMEMsA=".into()),
+                Some("abc=".into())
+            ]
         );
-        assert_eq!(col(&df, "trace_id"), vec![None, None, Some("1-5e7d7595-212fxmpl9ee07c4884191322".into())]);
+        assert_eq!(
+            col(&df, "trace_id"),
+            vec![
+                None,
+                None,
+                Some("1-5e7d7595-212fxmpl9ee07c4884191322".into())
+            ]
+        );
         assert_eq!(
             col(&df, "message"),
-            vec![Some("GET /pets 200".into()), Some("GET / 200".into()), Some("MESSAGE sendmessage 200".into())]
+            vec![
+                Some("GET /pets 200".into()),
+                Some("GET / 200".into()),
+                Some("MESSAGE sendmessage 200".into())
+            ]
         );
         assert_eq!(
             ts_col(&df),
-            vec![time::parse_iso("2023-06-10T15:36:28Z"), time::parse_iso("2023-06-09T12:54:08Z"), None]
+            vec![
+                time::parse_iso("2023-06-10T15:36:28Z"),
+                time::parse_iso("2023-06-09T12:54:08Z"),
+                None
+            ]
         );
         assert_eq!(
             col(&df, "fields")[1].as_deref(),
-            Some(r#"{"ip":"1.128.0.0","requestTimeEpoch":"1686315248000","httpMethod":"GET","routeKey":"GET /","status":200,"integrationLatency":"-"}"#)
+            Some(
+                r#"{"ip":"1.128.0.0","requestTimeEpoch":"1686315248000","httpMethod":"GET","routeKey":"GET /","status":200,"integrationLatency":"-"}"#
+            )
         );
     }
 
@@ -1602,7 +2006,11 @@ mod tests {
         let ctx = ParseContext::default();
         let mut out = Batch::default();
         let mut st = MessageState::default();
-        let m = EventMeta { event_id: Some("e1"), ts: Some(1), ..EventMeta::default() };
+        let m = EventMeta {
+            event_id: Some("e1"),
+            ts: Some(1),
+            ..EventMeta::default()
+        };
         parse_message_with(&mut st, "a", &m, &ctx, &mut out);
         parse_message_with(&mut st, "b", &m, &ctx, &mut out);
         assert_eq!(out.skipped.get(&SkipReason::Duplicate), Some(&1));
@@ -1642,9 +2050,21 @@ mod tests {
         let mut out = Batch::default();
         let mut st = MessageState::default();
         let m = EventMeta::default();
-        parse_json_line(&mut st, r#"{"level":"INFO","message":"tru"#, &m, &ctx, &mut out);
+        parse_json_line(
+            &mut st,
+            r#"{"level":"INFO","message":"tru"#,
+            &m,
+            &ctx,
+            &mut out,
+        );
         parse_json_line(&mut st, r#"{"level":"INFO"} trailing"#, &m, &ctx, &mut out);
-        parse_json_line(&mut st, r#"{"level":"INFO","message":"ok"}"#, &m, &ctx, &mut out);
+        parse_json_line(
+            &mut st,
+            r#"{"level":"INFO","message":"ok"}"#,
+            &m,
+            &ctx,
+            &mut out,
+        );
         assert_eq!(out.skipped.get(&SkipReason::MalformedJson), Some(&2));
         assert_eq!(out.logs.len(), 1);
     }
@@ -1652,9 +2072,18 @@ mod tests {
     #[test]
     fn helpers() {
         assert_eq!(function_from_group("/aws/lambda/my-fn"), Some("my-fn"));
-        assert_eq!(function_from_group("API-Gateway-Execution-Logs_x/prod"), None);
-        assert_eq!(parse_function_arn("arn:aws:lambda:eu-west-1:12345678910:function:test:prod"), Some(("eu-west-1", "12345678910", "test")));
+        assert_eq!(
+            function_from_group("API-Gateway-Execution-Logs_x/prod"),
+            None
+        );
+        assert_eq!(
+            parse_function_arn("arn:aws:lambda:eu-west-1:12345678910:function:test:prod"),
+            Some(("eu-west-1", "12345678910", "test"))
+        );
         assert_eq!(parse_function_arn("arn:aws:s3:::bucket"), None);
-        assert_eq!(parse_clf_time("19/Jul/2023:16:15:46 +0000"), time::parse_iso("2023-07-19T16:15:46Z"));
+        assert_eq!(
+            parse_clf_time("19/Jul/2023:16:15:46 +0000"),
+            time::parse_iso("2023-07-19T16:15:46Z")
+        );
     }
 }

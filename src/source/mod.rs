@@ -3,9 +3,14 @@
 //! - [`files`]: files the AWS CLI (and SAM, the console, exports) print; format detected from content.
 //! - [`demo`]: the built-in demo workload, written as raw AWS-shaped files and imported through
 //!   [`files`], so it exercises the same parsers as real data.
+//! - [`pull`]: live AWS (`skylens pull`), through [`cloudwatch`], [`xray`] and [`costexplorer`].
 
+pub mod cloudwatch;
+pub mod costexplorer;
 pub mod demo;
 pub mod files;
+pub mod pull;
+pub mod xray;
 
 use crate::error::{Error, Result};
 use crate::parse::ParseContext;

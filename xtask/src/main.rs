@@ -42,8 +42,17 @@ fn check_fixtures() {
     }
 }
 
+/// The pull tests start `moto_server` (PyPI `moto[server]`); install it when it's missing.
+fn ensure_moto_server() {
+    let found = |c: &str| Command::new(c).arg("--help").output().is_ok_and(|o| o.status.success());
+    if !found("moto_server") && !run(Command::new("python3").args(["-m", "pip", "install", "moto[server]"])) {
+        eprintln!("xtask: warning: could not install moto[server]; the pull tests will try again");
+    }
+}
+
 fn test() -> bool {
     check_fixtures();
+    ensure_moto_server();
     // Core library, CLI and end-to-end tests (one cargo invocation, one feature set).
     run(cargo().args(["test", "--package", "skylens", "--lib", "--bins", "--tests", "--no-fail-fast"]))
 }

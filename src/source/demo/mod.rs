@@ -186,6 +186,11 @@ pub fn generate(dir: &Path, opts: &DemoOptions) -> Result<DemoFiles> {
         .checked_sub_days(Days::new(u64::from(opts.days) - 1))
         .ok_or_else(|| Error::Invalid(format!("demo end date {} is too early", opts.end)))?;
     let start_ms = first.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+    if start_ms < 0 {
+        return Err(Error::Invalid(format!(
+            "demo period must start in 1970 or later, not {first}"
+        )));
+    }
     std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
 
     let mut sim = sim::Sim::new(dir, opts, start_ms * 1000)?;
@@ -311,6 +316,14 @@ mod tests {
             )
             .is_err()
         );
+        let early = DemoOptions {
+            end: NaiveDate::from_ymd_opt(1970, 1, 5).unwrap(),
+            ..o
+        };
+        assert!(matches!(
+            generate(Path::new("/nonexistent-dir-for-test"), &early),
+            Err(Error::Invalid(_))
+        ));
     }
 
     #[test]

@@ -93,10 +93,6 @@ pub(super) struct LogGroupOut {
     /// Bytes ingested per day (message + 26 bytes, as CloudWatch meters), for Cost Explorer.
     pub day_bytes: Vec<u64>,
     day0_ms: i64,
-    /// First and last event time written (ms).
-    pub first_ms: Option<i64>,
-    /// Last event time written (ms).
-    pub last_ms: Option<i64>,
 }
 
 impl LogGroupOut {
@@ -129,8 +125,6 @@ impl LogGroupOut {
             line: Vec::with_capacity(1024),
             day_bytes: vec![0; days.max(1)],
             day0_ms,
-            first_ms: None,
-            last_ms: None,
         };
         g.open_next()?;
         Ok(g)
@@ -245,8 +239,6 @@ impl LogGroupOut {
         }
         self.in_file += 1;
         self.written += 1;
-        self.first_ms = Some(self.first_ms.map_or(p.ts, |f| f.min(p.ts)));
-        self.last_ms = Some(self.last_ms.map_or(p.ts, |f| f.max(p.ts)));
         if self.pool.len() < 4096 {
             self.pool.push(p.msg);
         }

@@ -1,0 +1,201 @@
+//! The service map: nodes and edges from the X-Ray spans, as X-Ray's service graph defines them.
+//!
+//! The whole analysis is SQL in `queries/`:
+//! - `service-map-calls.sql` walks the span graph (a span's parent → the segment document that
+//!   owns the parent → that segment's node) and yields one row per request a node received,
+//!   with its sender. [`register_views`] registers it as the table [`CALLS_TABLE`] in every
+//!   SQL context, so reports and users' own SQL can aggregate it;
+//! - `service-map-nodes.sql`, `service-map-edges.sql` and `service-map-health.sql` aggregate
+//!   those calls (registered in [`super::REPORTS`]).
+//!
+//! The graph walk needs no recursion: every span row carries the segment document it came from
+//! (`spans.segment_id`, resolved at parse time, also for independent subsegments), so "the owner
+//! of the parent" is two equality joins.
+//!
+//! [`service_map`] runs the node and edge reports together for callers that want both (the
+//! chart, the desktop app).
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+
+use super::{Params, Window, run_report};
+use crate::error::{PolarsContext, Result};
+use crate::workspace::Workspace;
+
+/// Name of the derived table of service-map calls (one row per request a node received).
+pub const CALLS_TABLE: &str = "service_map_calls";
+
+/// The SQL of [`CALLS_TABLE`] (`queries/service-map-calls.sql`).
+pub const CALLS_SQL: &str = include_str!("../../queries/service-map-calls.sql");
+
+/// Columns of [`CALLS_TABLE`], in order.
+pub const CALLS_COLUMNS: &[&str] = &[
+    "trace_id",
+    "span_id",
+    "start",
+    "source",
+    "source_type",
+    "target",
+    "target_type",
+    "duration_ms",
+    "error",
+    "fault",
+    "throttle",
+];
+
+/// Type of the node that sends the requests entering root segments (its name is the same).
+pub const CLIENT: &str = "client";
+
+/// Register the derived service-map tables ([`CALLS_TABLE`]) in `ctx`, over the `spans` table
+/// already registered there. The table is lazy: nothing is read until a query uses it.
+pub fn register_views(ctx: &mut SQLContext) -> Result<()> {
+    let calls = ctx.execute(CALLS_SQL).ctx("planning queries/service-map-calls.sql")?;
+    ctx.register(CALLS_TABLE, calls);
+    Ok(())
+}
+
+/// The service map of a window: the `service-map-nodes` and `service-map-edges` reports.
+#[derive(Debug, Clone)]
+pub struct ServiceMap {
+    /// One row per node: service, type, requests, errors, faults, throttles, p50_ms, p99_ms.
+    pub nodes: DataFrame,
+    /// One row per edge: source, source_type, target, target_type, requests, errors, faults,
+    /// throttles, p50_ms, p99_ms.
+    pub edges: DataFrame,
+}
+
+/// The service map of `window` (nodes and edges; see the module documentation).
+pub fn service_map(ws: &Workspace, window: Window) -> Result<ServiceMap> {
+    let params = Params::default();
+    Ok(ServiceMap {
+        nodes: run_report(ws, "service-map-nodes", window, &params)?,
+        edges: run_report(ws, "service-map-edges", window, &params)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Frame;
+
+    /// A span row; `None` fields are null.
+    #[allow(clippy::too_many_arguments)]
+    fn span(
+        trace: &str,
+        id: &str,
+        parent: Option<&str>,
+        segment: &str,
+        name: &str,
+        origin: Option<&str>,
+        kind: &str,
+        namespace: Option<&str>,
+        resource: Option<&str>,
+        ms: f64,
+        flags: (bool, bool, bool),
+    ) -> DataFrame {
+        let start = 1_700_000_000_000_000i64;
+        df!(
+            "trace_id" => [trace],
+            "id" => [id],
+            "parent_id" => [parent],
+            "segment_id" => [segment],
+            "name" => [name],
+            "origin" => [origin],
+            "kind" => [kind],
+            "namespace" => [namespace],
+            "start" => [start],
+            "end" => [start + (ms * 1000.0) as i64],
+            "duration_ms" => [ms],
+            "http_status" => [None::<i64>],
+            "http_method" => [None::<&str>],
+            "http_url" => [None::<&str>],
+            "error" => [flags.0],
+            "fault" => [flags.1],
+            "throttle" => [flags.2],
+            "in_progress" => [false],
+            "aws_operation" => [None::<&str>],
+            "resource" => [resource],
+            "request_id" => [None::<&str>],
+            "annotations" => [None::<&str>],
+            "cause" => [None::<&str>],
+        )
+        .unwrap()
+    }
+
+    fn spans_frame(rows: Vec<DataFrame>) -> LazyFrame {
+        let mut df = rows[0].clone();
+        for r in &rows[1..] {
+            df.vstack_mut(r).unwrap();
+        }
+        let schema = Frame::Spans.schema();
+        let casts: Vec<Expr> = schema.iter().map(|(n, t)| col(n.clone()).cast(t.clone())).collect();
+        df.lazy().select(casts)
+    }
+
+    fn run(spans: LazyFrame, sql: &str) -> Vec<Vec<String>> {
+        let mut ctx = SQLContext::new();
+        ctx.register("spans", spans);
+        register_views(&mut ctx).unwrap();
+        let df = ctx.execute(sql).unwrap().collect().unwrap();
+        crate::export::cells(&df).into_iter().map(|r| r.iter().map(|c| c.text()).collect()).collect()
+    }
+
+    const OK: (bool, bool, bool) = (false, false, false);
+
+    #[test]
+    fn lambda_service_and_function_segments_are_one_hop() {
+        let t = "1-5f000000-000000000000000000000001";
+        let rows = vec![
+            // API Gateway root with a Lambda invoke subsegment.
+            span(t, "a1", None, "a1", "api/prod", Some("AWS::ApiGateway::Stage"), "segment", None, None, 50.0, OK),
+            span(t, "a2", Some("a1"), "a1", "Lambda", None, "subsegment", Some("aws"), Some("fn"), 48.0, (false, true, false)),
+            // The AWS::Lambda service segment and the function segment below it.
+            span(t, "l1", Some("a2"), "l1", "fn", Some("AWS::Lambda"), "segment", None, None, 47.0, OK),
+            span(t, "f1", Some("l1"), "f1", "fn", Some("AWS::Lambda::Function"), "segment", None, None, 40.0, (true, false, false)),
+            // A DynamoDB call answered by an inferred segment, an SQS call that is not, a remote call.
+            span(t, "d1", Some("f1"), "f1", "DynamoDB", None, "subsegment", Some("aws"), Some("tbl"), 5.0, OK),
+            span(t, "i1", Some("d1"), "i1", "DynamoDB", Some("AWS::DynamoDB::Table"), "inferred", None, Some("tbl"), 5.0, OK),
+            span(t, "q1", Some("f1"), "f1", "SQS", None, "subsegment", Some("aws"),
+                Some("https://sqs.us-east-1.amazonaws.com/123456789012/jobs"), 7.0, OK),
+            span(t, "r1", Some("f1"), "f1", "api.example.com", None, "subsegment", Some("remote"), Some("api.example.com"), 9.0, (false, false, true)),
+            // A custom subsegment is not a call.
+            span(t, "c1", Some("f1"), "f1", "## handler", None, "subsegment", None, None, 30.0, OK),
+        ];
+        let edges = run(
+            spans_frame(rows),
+            "SELECT source, source_type, target, target_type, duration_ms, error, fault, throttle FROM service_map_calls ORDER BY target, source",
+        );
+        let want: Vec<Vec<&str>> = vec![
+            vec!["fn", "AWS::Lambda::Function", "api.example.com", "remote", "9", "false", "false", "true"],
+            vec!["client", "client", "api/prod", "AWS::ApiGateway::Stage", "50", "false", "false", "false"],
+            // Figures of the service segment; the fault of the invoke subsegment and the error
+            // of the function segment both show.
+            vec!["api/prod", "AWS::ApiGateway::Stage", "fn", "AWS::Lambda::Function", "47", "true", "true", "false"],
+            vec!["fn", "AWS::Lambda::Function", "jobs", "AWS::SQS::Queue", "7", "false", "false", "false"],
+            vec!["fn", "AWS::Lambda::Function", "tbl", "AWS::DynamoDB::Table", "5", "false", "false", "false"],
+        ];
+        assert_eq!(edges, want);
+    }
+
+    #[test]
+    fn orphans_count_for_their_node_only() {
+        let t = "1-5f000000-000000000000000000000002";
+        let rows = vec![
+            // A function segment whose parent was never imported, with an SNS call answered
+            // by an inferred segment (topic named by its ARN).
+            span(t, "f1", Some("gone"), "f1", "fn", Some("AWS::Lambda::Function"), "segment", None, None, 10.0, OK),
+            span(t, "s1", Some("f1"), "f1", "SNS", None, "subsegment", Some("aws"),
+                Some("arn:aws:sns:us-east-1:123456789012:topic-a"), 3.0, OK),
+            span(t, "i1", Some("s1"), "i1", "SNS", Some("AWS::SNS"), "inferred", None,
+                Some("arn:aws:sns:us-east-1:123456789012:topic-a"), 3.0, OK),
+        ];
+        let got = run(
+            spans_frame(rows),
+            "SELECT COALESCE(source, '-') AS s, target, target_type FROM service_map_calls ORDER BY target",
+        );
+        assert_eq!(
+            got,
+            vec![vec!["-", "fn", "AWS::Lambda::Function"], vec!["fn", "topic-a", "AWS::SNS"]]
+        );
+    }
+}
