@@ -8,46 +8,63 @@
 -- exactly one; one with no billed duration (no REPORT line) counts its duration rounded up
 -- to a millisecond; one with no memory size adds only the request price. Tiers, the free
 -- tier, ephemeral storage and provisioned concurrency are not modelled (see the price table).
-WITH one_region AS (
-    SELECT function, MIN(region) AS region
-    FROM invocations
-    WHERE region IS NOT NULL
-    GROUP BY function
-    HAVING COUNT(DISTINCT region) = 1
+WITH by_region AS (
+    -- invocations and billed GB-seconds per function and region
+    SELECT function, region, COUNT(*) AS n, SUM(gb_s) AS gb_s
+    FROM (
+        SELECT
+            COALESCE(function, '(unknown)') AS function,
+            COALESCE(region, '') AS region,
+            COALESCE(billed_ms, CEIL(duration_ms), 0.0) / 1000.0 * COALESCE(memory_mb, 0) / 1024.0 AS gb_s
+        FROM invocations
+    ) AS i
+    GROUP BY function, region
 ),
-inv AS (
-    SELECT
-        COALESCE(i.function, '(unknown)') AS function,
-        COALESCE(i.region, r.region, '*') AS region,
-        COALESCE(a.architecture, '{{default_arch}}') AS architecture,
-        COALESCE(i.billed_ms, CEIL(i.duration_ms), 0.0) / 1000.0 * COALESCE(i.memory_mb, 0) / 1024.0 AS gb_s
-    FROM invocations AS i
-    LEFT JOIN one_region AS r ON i.function = r.function
-    LEFT JOIN lambda_arch AS a ON i.function = a.function
+one_region AS (
+    -- the region of a function seen in exactly one region
+    SELECT function, MIN(region) AS region
+    FROM by_region
+    WHERE region <> ''
+    GROUP BY function
+    HAVING COUNT(*) = 1
 ),
 fallback AS (
     SELECT architecture, usd_per_gb_s AS any_gb_s, usd_per_request AS any_request
     FROM lambda_prices
     WHERE region = '*'
 ),
-priced AS (
+rates AS (
+    -- the prices of each function and region
     SELECT
-        inv.function,
-        inv.gb_s,
-        inv.gb_s * COALESCE(p.usd_per_gb_s, f.any_gb_s) AS compute_usd,
-        COALESCE(p.usd_per_request, f.any_request) AS request_usd
-    FROM inv
-    LEFT JOIN lambda_prices AS p ON inv.region = p.region AND inv.architecture = p.architecture
-    LEFT JOIN fallback AS f ON inv.architecture = f.architecture
+        b.function,
+        b.region,
+        b.n,
+        b.gb_s,
+        COALESCE(p.usd_per_gb_s, f.any_gb_s) AS gb_price,
+        COALESCE(p.usd_per_request, f.any_request) AS request_price
+    FROM (
+        SELECT
+            b.function,
+            b.region,
+            b.n,
+            b.gb_s,
+            CASE WHEN b.region <> '' THEN b.region ELSE COALESCE(r.region, '*') END AS price_region,
+            COALESCE(a.architecture, '{{default_arch}}') AS architecture
+        FROM by_region AS b
+        LEFT JOIN one_region AS r ON b.function = r.function
+        LEFT JOIN lambda_arch AS a ON b.function = a.function
+    ) AS b
+    LEFT JOIN lambda_prices AS p ON b.price_region = p.region AND b.architecture = p.architecture
+    LEFT JOIN fallback AS f ON b.architecture = f.architecture
 )
 SELECT
     function,
-    COUNT(*) AS invocations,
+    SUM(n) AS invocations,
     ROUND(SUM(gb_s), 3) AS billed_gb_s,
-    ROUND(SUM(compute_usd), 6) AS est_compute_usd,
-    ROUND(SUM(request_usd), 6) AS est_request_usd,
-    ROUND(SUM(compute_usd + request_usd), 6) AS est_total_usd,
-    ROUND(SUM(compute_usd + request_usd) / COUNT(*) * 1000000.0, 6) AS usd_per_million
-FROM priced
+    ROUND(SUM(gb_s * gb_price), 6) AS est_compute_usd,
+    ROUND(SUM(n * request_price), 6) AS est_request_usd,
+    ROUND(SUM(gb_s * gb_price + n * request_price), 6) AS est_total_usd,
+    ROUND(SUM(gb_s * gb_price + n * request_price) / SUM(n) * 1000000.0, 6) AS usd_per_million
+FROM rates
 GROUP BY function
 ORDER BY est_total_usd DESC, function

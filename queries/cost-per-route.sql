@@ -13,118 +13,148 @@
 -- trace ID, or traces started by the function; for `untraced`, the invocations);
 -- usd_per_million = est_total_usd per million requests. The routes add up to the total of
 -- cost-per-function.
-WITH one_region AS (
-    SELECT function, MIN(region) AS region
-    FROM invocations
-    WHERE region IS NOT NULL
-    GROUP BY function
-    HAVING COUNT(DISTINCT region) = 1
+WITH by_region AS (
+    -- invocations and billed GB-seconds per function and region
+    SELECT function, region, COUNT(*) AS n, SUM(gb_s) AS gb_s
+    FROM (
+        SELECT
+            COALESCE(function, '(unknown)') AS function,
+            COALESCE(region, '') AS region,
+            COALESCE(billed_ms, CEIL(duration_ms), 0.0) / 1000.0 * COALESCE(memory_mb, 0) / 1024.0 AS gb_s
+        FROM invocations
+    ) AS i
+    GROUP BY function, region
 ),
-inv AS (
-    SELECT
-        COALESCE(i.function, '(unknown)') AS function,
-        i.trace_id,
-        i.start,
-        i.request_id,
-        COALESCE(i.region, r.region, '*') AS region,
-        COALESCE(a.architecture, '{{default_arch}}') AS architecture,
-        COALESCE(i.billed_ms, CEIL(i.duration_ms), 0.0) / 1000.0 * COALESCE(i.memory_mb, 0) / 1024.0 AS gb_s
-    FROM invocations AS i
-    LEFT JOIN one_region AS r ON i.function = r.function
-    LEFT JOIN lambda_arch AS a ON i.function = a.function
+one_region AS (
+    -- the region of a function seen in exactly one region
+    SELECT function, MIN(region) AS region
+    FROM by_region
+    WHERE region <> ''
+    GROUP BY function
+    HAVING COUNT(*) = 1
 ),
 fallback AS (
     SELECT architecture, usd_per_gb_s AS any_gb_s, usd_per_request AS any_request
     FROM lambda_prices
     WHERE region = '*'
 ),
-priced AS (
+rates AS (
+    -- the prices of each function and region
     SELECT
-        inv.function,
-        inv.trace_id,
-        inv.start,
-        inv.request_id,
-        inv.gb_s * COALESCE(p.usd_per_gb_s, f.any_gb_s) + COALESCE(p.usd_per_request, f.any_request) AS usd
-    FROM inv
-    LEFT JOIN lambda_prices AS p ON inv.region = p.region AND inv.architecture = p.architecture
-    LEFT JOIN fallback AS f ON inv.architecture = f.architecture
+        b.function,
+        b.region,
+        b.n,
+        b.gb_s,
+        COALESCE(p.usd_per_gb_s, f.any_gb_s) AS gb_price,
+        COALESCE(p.usd_per_request, f.any_request) AS request_price
+    FROM (
+        SELECT
+            b.function,
+            b.region,
+            b.n,
+            b.gb_s,
+            CASE WHEN b.region <> '' THEN b.region ELSE COALESCE(r.region, '*') END AS price_region,
+            COALESCE(a.architecture, '{{default_arch}}') AS architecture
+        FROM by_region AS b
+        LEFT JOIN one_region AS r ON b.function = r.function
+        LEFT JOIN lambda_arch AS a ON b.function = a.function
+    ) AS b
+    LEFT JOIN lambda_prices AS p ON b.price_region = p.region AND b.architecture = p.architecture
+    LEFT JOIN fallback AS f ON b.architecture = f.architecture
+),
+priced AS (
+    -- every invocation with its estimated cost
+    SELECT i.function, i.trace_id, i.start, i.gb_s * r.gb_price + r.request_price AS usd
+    FROM (
+        SELECT
+            COALESCE(function, '(unknown)') AS function,
+            COALESCE(region, '') AS region,
+            trace_id,
+            start,
+            COALESCE(billed_ms, CEIL(duration_ms), 0.0) / 1000.0 * COALESCE(memory_mb, 0) / 1024.0 AS gb_s
+        FROM invocations
+    ) AS i
+    JOIN rates AS r ON i.function = r.function AND i.region = r.region
 ),
 access AS (
-    SELECT trace_id, route
+    -- the first access line of each trace (ties: the first route by name). A zero-padded
+    -- time prefix makes MIN pick the earliest line's route in one pass.
+    SELECT trace_id, SUBSTR(MIN(CONCAT(LPAD(CAST(at AS VARCHAR), 20, '0'), route)), 21) AS route
     FROM (
         SELECT
             trace_id,
+            COALESCE(CAST(ts AS BIGINT), 9223372036854775807) AS at,
             CASE
                 WHEN message IS NULL THEN '(unknown route)'
                 WHEN REGEXP_LIKE(message, ' [0-9]{3}$') THEN LEFT(message, LENGTH(message) - 4)
                 ELSE message
-            END AS route,
-            ROW_NUMBER() OVER (PARTITION BY trace_id ORDER BY ts, event_id) AS rn
+            END AS route
         FROM logs
         WHERE kind = 'access' AND trace_id IS NOT NULL
-    ) AS t
-    WHERE rn = 1
+    ) AS l
+    GROUP BY trace_id
 ),
 api_segment AS (
-    SELECT trace_id, route
+    -- the first API Gateway segment of each trace: its method and URL path
+    SELECT trace_id, SUBSTR(MIN(CONCAT(LPAD(CAST(at AS VARCHAR), 20, '0'), route)), 21) AS route
     FROM (
         SELECT
             trace_id,
+            COALESCE(CAST(start AS BIGINT), 9223372036854775807) AS at,
             CONCAT_WS(' ', http_method, CASE
                 WHEN http_url IS NULL THEN name
                 WHEN STRPOS(SUBSTR(http_url, STRPOS(http_url, '//') + 2), '/') = 0 THEN '/'
                 ELSE SPLIT_PART(SUBSTR(SUBSTR(http_url, STRPOS(http_url, '//') + 2),
                      STRPOS(SUBSTR(http_url, STRPOS(http_url, '//') + 2), '/')), '?', 1)
-            END) AS route,
-            ROW_NUMBER() OVER (PARTITION BY trace_id ORDER BY start, id) AS rn
+            END) AS route
         FROM spans
         WHERE kind = 'segment' AND origin = 'AWS::ApiGateway::Stage'
-    ) AS t
-    WHERE rn = 1
-),
-first_function AS (
-    SELECT trace_id, function
-    FROM (
-        SELECT trace_id, function, ROW_NUMBER() OVER (PARTITION BY trace_id ORDER BY start, request_id) AS rn
-        FROM priced
-        WHERE trace_id IS NOT NULL
-    ) AS t
-    WHERE rn = 1
-),
-traces AS (
-    SELECT trace_id FROM access
-    UNION
-    SELECT trace_id FROM api_segment
-    UNION
-    SELECT trace_id FROM first_function
+    ) AS s
+    GROUP BY trace_id
 ),
 per_trace AS (
-    SELECT trace_id, COUNT(*) AS invocations, SUM(usd) AS usd
-    FROM priced
-    WHERE trace_id IS NOT NULL
-    GROUP BY trace_id
+    -- the invocations of each trace, their cost, and the function of the first one; the
+    -- invocations without a trace ID are grouped per function (untraced_function)
+    SELECT
+        trace_id,
+        untraced_function,
+        COUNT(*) AS invocations,
+        SUM(usd) AS usd,
+        SUBSTR(MIN(CONCAT(LPAD(CAST(at AS VARCHAR), 20, '0'), function)), 21) AS first_function
+    FROM (
+        SELECT
+            trace_id,
+            CASE WHEN trace_id IS NULL THEN function END AS untraced_function,
+            function,
+            usd,
+            COALESCE(CAST(start AS BIGINT), 9223372036854775807) AS at
+        FROM priced
+    ) AS t
+    GROUP BY trace_id, untraced_function
+),
+api AS (
+    SELECT COALESCE(a.trace_id, s.trace_id) AS trace_id, COALESCE(a.route, s.route) AS route
+    FROM access AS a
+    FULL JOIN api_segment AS s ON a.trace_id = s.trace_id
 ),
 entry AS (
     SELECT
-        COALESCE(a.route, s.route, f.function) AS route,
-        CASE WHEN a.route IS NOT NULL OR s.route IS NOT NULL THEN 'api' ELSE 'function' END AS kind,
+        COALESCE(a.route, p.untraced_function, p.first_function) AS route,
+        CASE
+            WHEN a.route IS NOT NULL THEN 'api'
+            WHEN p.untraced_function IS NOT NULL THEN 'untraced'
+            ELSE 'function'
+        END AS kind,
+        CASE WHEN p.untraced_function IS NOT NULL THEN p.invocations ELSE 1 END AS requests,
         COALESCE(p.invocations, 0) AS invocations,
         COALESCE(p.usd, 0.0) AS usd
-    FROM traces AS t
-    LEFT JOIN access AS a ON t.trace_id = a.trace_id
-    LEFT JOIN api_segment AS s ON t.trace_id = s.trace_id
-    LEFT JOIN first_function AS f ON t.trace_id = f.trace_id
-    LEFT JOIN per_trace AS p ON t.trace_id = p.trace_id
+    FROM api AS a
+    FULL JOIN per_trace AS p ON a.trace_id = p.trace_id
 ),
 routes AS (
-    SELECT route, kind, COUNT(*) AS requests, SUM(invocations) AS invocations, SUM(usd) AS usd
+    SELECT route, kind, SUM(requests) AS requests, SUM(invocations) AS invocations, SUM(usd) AS usd
     FROM entry
     GROUP BY route, kind
-    UNION ALL
-    SELECT function AS route, 'untraced' AS kind, COUNT(*) AS requests, COUNT(*) AS invocations, SUM(usd) AS usd
-    FROM priced
-    WHERE trace_id IS NULL
-    GROUP BY function
 )
 SELECT
     route,

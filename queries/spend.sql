@@ -1,5 +1,5 @@
 -- spend: cost per group over the window, from Cost Explorer (source `ce`) and CUR (`cur`).
---   {{metric}}  the metric (`--metric`, default UnblendedCost)
+--   {{metric}}  the metric (`--metric`, default UnblendedCost; any case)
 --   {{by}}      the grouping, lower-case (`--by tag:team` -> `tag:team`, `--by service`);
 --               empty = every grouping present (SERVICE, TAG:team, TAG:env, TOTAL, ...)
 -- A tag group with no value (`team$`) is `(untagged)` and is kept. `estimated` is true when
@@ -15,12 +15,12 @@
 WITH figures AS (
     SELECT source, period_start, period_end, dimension, key, '' AS other, amount, unit, estimated
     FROM costs
-    WHERE metric = '{{metric}}'
+    WHERE LOWER(metric) = LOWER('{{metric}}')
     UNION ALL
     SELECT source, period_start, period_end, dimension2 AS dimension, key2 AS key, dimension AS other,
            amount, unit, estimated
     FROM costs
-    WHERE metric = '{{metric}}' AND dimension2 IS NOT NULL
+    WHERE LOWER(metric) = LOWER('{{metric}}') AND dimension2 IS NOT NULL
 ),
 picked AS (
     SELECT

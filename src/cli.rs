@@ -204,9 +204,48 @@ pub enum Command {
         #[command(flatten)]
         ws: WorkspaceArg,
     },
+    /// Draw a chart as SVG or PNG (`skylens chart --list`).
+    Chart {
+        /// Chart name (`skylens chart --list`).
+        #[arg(required_unless_present = "list")]
+        name: Option<String>,
+        /// List the charts.
+        #[arg(long)]
+        list: bool,
+        /// The image to write; `.svg` or `.png` picks the format.
+        #[arg(long, value_name = "FILE", required_unless_present = "list")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// Histogram bin width in ms (cold-start-histogram).
+        #[arg(long, default_value_t = 100.0)]
+        bin_ms: f64,
+        #[command(flatten)]
+        cost: ReportOptions,
+        #[command(flatten)]
+        ws: WorkspaceArg,
+    },
+    /// Export every report (CSV + Parquet) and chart (SVG + PNG) for a window, with an index.
+    Export {
+        /// Directory of the bundle (created if needed; our files in it are replaced).
+        #[arg(long, value_name = "DIR")]
+        bundle: PathBuf,
+        #[command(flatten)]
+        window: WindowArgs,
+        /// Histogram bin width in ms (cold-start-histogram).
+        #[arg(long, default_value_t = 100.0)]
+        bin_ms: f64,
+        #[command(flatten)]
+        cost: ReportOptions,
+        #[command(flatten)]
+        ws: WorkspaceArg,
+    },
 }
 
 fn emit(df: &polars::prelude::DataFrame, out: &OutputArgs) -> Result<()> {
+    if out.format.is_binary() && out.out.is_none() {
+        return Err(Error::Invalid("--format parquet writes a binary file: give --out FILE.parquet".into()));
+    }
     match &out.out {
         Some(p) => {
             let mut buf = Vec::new();
@@ -288,8 +327,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             let workspace = Workspace::open(ws.dir()?)?;
             let params = cost.params(bin_ms)?;
             let df = analysis::run_report(&workspace, &name, window.window()?, &params)?;
-            if df.height() == 0 && params.by.is_some() && name.starts_with("spend") {
-                eprintln!("note: no costs grouped by {:?}; see: skylens query --sql \"SELECT DISTINCT dimension FROM costs\"", cost.by.as_deref().unwrap_or(""));
+            if df.height() == 0 && name.starts_with("spend") {
+                spend_note(&workspace, &cost, window.window()?);
             }
             emit(&df, &output)?;
             Ok(0)
@@ -329,7 +368,62 @@ pub fn run(cli: Cli) -> Result<i32> {
             emit(&found.timeline, &output)?;
             Ok(0)
         }
+        Command::Chart { name, list, out, window, bin_ms, cost, ws } => {
+            if list {
+                for c in crate::render::CHARTS {
+                    println!("{:<22} {}", c.name, c.about);
+                }
+                return Ok(0);
+            }
+            let name = name.unwrap_or_default();
+            let out = out.ok_or_else(|| Error::Invalid("give --out FILE.svg or --out FILE.png".into()))?;
+            let format = crate::render::ImageFormat::from_path(&out)?;
+            crate::render::chart_info(&name)?;
+            let workspace = Workspace::open(ws.dir()?)?;
+            let chart = crate::render::build(&workspace, &name, window.window()?, &cost.params(bin_ms)?)?;
+            crate::workspace::write_atomic(&out, &chart.render(format)?)?;
+            let (w, h) = chart.size();
+            eprintln!("chart {name}: {} ({w}x{h}, {} data rows)", out.display(), chart.rows());
+            Ok(0)
+        }
+        Command::Export { bundle, window, bin_ms, cost, ws } => {
+            let workspace = Workspace::open(ws.dir()?)?;
+            let index = export::bundle::bundle(&workspace, &bundle, window.window()?, &cost.params(bin_ms)?)?;
+            eprintln!(
+                "bundle {}: {} files ({} reports, {} charts); open {}",
+                bundle.display(),
+                index.files.len(),
+                index.files.iter().filter(|f| f.kind == "report").count() / 2,
+                index.files.iter().filter(|f| f.kind == "chart").count() / 2,
+                bundle.join("index.html").display()
+            );
+            for e in &index.errors {
+                eprintln!("error: {} {}: {}", e.kind, e.name, e.error);
+            }
+            Ok(if index.errors.is_empty() { 0 } else { 2 })
+        }
     }
+}
+
+/// Say on stderr why a spend report came out empty: the groupings and metrics there are.
+fn spend_note(workspace: &Workspace, cost: &ReportOptions, window: Window) {
+    let sql = "SELECT DISTINCT dimension, metric FROM costs ORDER BY dimension, metric";
+    let Ok(df) = analysis::run_sql(workspace, sql, window) else { return };
+    let rows = export::cells(&df);
+    let list = |i: usize| {
+        let mut v: Vec<String> = rows.iter().map(|r| r[i].text()).collect();
+        v.dedup();
+        v.sort();
+        v.dedup();
+        if v.is_empty() { "none".to_string() } else { v.join(", ") }
+    };
+    let by = cost.by.as_deref().map(|b| format!(" grouped by {b:?}")).unwrap_or_default();
+    eprintln!(
+        "note: no {} costs{by} in this window; groupings present: {}; metrics present: {}",
+        cost.metric,
+        list(0),
+        list(1)
+    );
 }
 
 fn print_file_report(r: &files::FileReport) {

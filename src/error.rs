@@ -49,6 +49,9 @@ pub enum Error {
     /// An ID that matches nothing in the workspace.
     #[error("no data for ID `{0}` in this workspace")]
     NotFound(String),
+    /// A chart could not be drawn or encoded.
+    #[error("{0}")]
+    Render(String),
 }
 
 /// Result with [`Error`].
@@ -74,6 +77,7 @@ impl Error {
             Error::Unknown { .. } => "unknown_name",
             Error::Invalid(_) => "invalid_input",
             Error::NotFound(_) => "not_found",
+            Error::Render(_) => "render",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod model;
 pub mod parse;
+pub mod render;
 pub mod source;
 pub mod workspace;
 

@@ -26,7 +26,11 @@ fn demo_workspace() -> (tempfile::TempDir, Workspace) {
 
 fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     let c = df.column(name).unwrap().cast(&DataType::String).unwrap();
-    c.str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+    c.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
 }
 
 fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
@@ -83,7 +87,11 @@ fn check_percentiles(what: &str, report: &[(f64, f64, f64)], exact: &[f64]) {
     for (i, q) in [0.5, 0.9, 0.99].into_iter().enumerate() {
         let got = [report[0].0, report[0].1, report[0].2][i];
         let want = quantile(exact, q);
-        assert!(agrees(got, want, 3), "{what} p{}: report {got}, plain Rust {want}", q * 100.0);
+        assert!(
+            agrees(got, want, 3),
+            "{what} p{}: report {got}, plain Rust {want}",
+            q * 100.0
+        );
     }
 }
 
@@ -93,53 +101,99 @@ fn check_percentiles(what: &str, report: &[(f64, f64, f64)], exact: &[f64]) {
 fn latency_percentiles_match_a_plain_rust_computation() {
     let (_dir, ws) = demo_workspace();
     let inv = ws.read(Frame::Invocations).unwrap();
-    let functions: Vec<String> =
-        strs(&inv, "function").into_iter().map(|f| f.unwrap_or_else(|| "(unknown)".into())).collect();
+    let functions: Vec<String> = strs(&inv, "function")
+        .into_iter()
+        .map(|f| f.unwrap_or_else(|| "(unknown)".into()))
+        .collect();
     let starts = i64s(&inv, "start");
     let durations = f64s(&inv, "duration_ms");
 
     // latency: per function.
     let exact = sorted_groups(functions.clone(), &durations);
-    let counts = functions.iter().fold(HashMap::<&str, i64>::new(), |mut m, f| {
-        *m.entry(f.as_str()).or_default() += 1;
-        m
-    });
+    let counts = functions
+        .iter()
+        .fold(HashMap::<&str, i64>::new(), |mut m, f| {
+            *m.entry(f.as_str()).or_default() += 1;
+            m
+        });
     let lat = run_report(&ws, "latency", Window::default(), &Params::default()).unwrap();
     let names = strs(&lat, "function");
     assert_eq!(names.len(), exact.len(), "one row per function");
-    let (p50, p90, p99, n) = (f64s(&lat, "p50_ms"), f64s(&lat, "p90_ms"), f64s(&lat, "p99_ms"), i64s(&lat, "invocations"));
+    let (p50, p90, p99, n) = (
+        f64s(&lat, "p50_ms"),
+        f64s(&lat, "p90_ms"),
+        f64s(&lat, "p99_ms"),
+        i64s(&lat, "invocations"),
+    );
     for i in 0..names.len() {
         let f = names[i].clone().unwrap();
         assert_eq!(n[i], Some(counts[f.as_str()]), "{f} invocations");
-        check_percentiles(&f, &[(p50[i].unwrap(), p90[i].unwrap(), p99[i].unwrap())], &exact[&f]);
+        check_percentiles(
+            &f,
+            &[(p50[i].unwrap(), p90[i].unwrap(), p99[i].unwrap())],
+            &exact[&f],
+        );
     }
 
     // latency-timeseries: per bucket and function, with the automatic bucket (the demo spans
     // 30 days: 6 h) and with --bucket 1h and 1d.
-    for (bucket, want_width) in [(None, 6 * 3_600_000_000i64), (Some(3_600_000_000i64), 3_600_000_000), (Some(DAY_US), DAY_US)] {
-        let params = Params { bucket_us: bucket, ..Params::default() };
+    for (bucket, want_width) in [
+        (None, 6 * 3_600_000_000i64),
+        (Some(3_600_000_000i64), 3_600_000_000),
+        (Some(DAY_US), DAY_US),
+    ] {
+        let params = Params {
+            bucket_us: bucket,
+            ..Params::default()
+        };
         let ts = run_report(&ws, "latency-timeseries", Window::default(), &params).unwrap();
         let keys: Vec<(i64, String)> = starts
             .iter()
             .zip(&functions)
             .filter_map(|(s, f)| s.map(|s| (s.div_euclid(want_width) * want_width, f.clone())))
             .collect();
-        let durs: Vec<Option<f64>> = starts.iter().zip(&durations).filter(|(s, _)| s.is_some()).map(|(_, d)| *d).collect();
+        let durs: Vec<Option<f64>> = starts
+            .iter()
+            .zip(&durations)
+            .filter(|(s, _)| s.is_some())
+            .map(|(_, d)| *d)
+            .collect();
         let exact = sorted_groups(keys.clone(), &durs);
         let mut counts: BTreeMap<(i64, String), i64> = BTreeMap::new();
         for k in keys {
             *counts.entry(k).or_default() += 1;
         }
         let (b, f) = (i64s(&ts, "bucket_start"), strs(&ts, "function"));
-        let (p50, p90, p99, n) = (f64s(&ts, "p50_ms"), f64s(&ts, "p90_ms"), f64s(&ts, "p99_ms"), i64s(&ts, "invocations"));
-        assert_eq!(ts.height(), exact.len(), "{bucket:?}: one row per non-empty (bucket, function)");
+        let (p50, p90, p99, n) = (
+            f64s(&ts, "p50_ms"),
+            f64s(&ts, "p90_ms"),
+            f64s(&ts, "p99_ms"),
+            i64s(&ts, "invocations"),
+        );
+        assert_eq!(
+            ts.height(),
+            exact.len(),
+            "{bucket:?}: one row per non-empty (bucket, function)"
+        );
         let mut prev: Option<(i64, String)> = None;
         for i in 0..ts.height() {
             let key = (b[i].unwrap(), f[i].clone().unwrap());
-            assert_eq!(key.0 % want_width, 0, "bucket {} not aligned to {want_width}", key.0);
-            assert!(prev.as_ref().is_none_or(|p| *p < key), "rows ordered by bucket, function");
+            assert_eq!(
+                key.0 % want_width,
+                0,
+                "bucket {} not aligned to {want_width}",
+                key.0
+            );
+            assert!(
+                prev.as_ref().is_none_or(|p| *p < key),
+                "rows ordered by bucket, function"
+            );
             assert_eq!(n[i], Some(counts[&key]), "{key:?} invocations");
-            check_percentiles(&format!("{key:?}"), &[(p50[i].unwrap(), p90[i].unwrap(), p99[i].unwrap())], &exact[&key]);
+            check_percentiles(
+                &format!("{key:?}"),
+                &[(p50[i].unwrap(), p90[i].unwrap(), p99[i].unwrap())],
+                &exact[&key],
+            );
             prev = Some(key);
         }
     }
@@ -153,15 +207,31 @@ type SpendKey = (String, String, String);
 /// optionally per day too. The demo's costs never overlap (one CE query per grouping), so a
 /// plain sum is the right reference there.
 fn plain_spend(costs: &DataFrame, daily: bool) -> BTreeMap<(i64, SpendKey), (f64, bool)> {
-    let (dim, key, unit, metric) = (strs(costs, "dimension"), strs(costs, "key"), strs(costs, "unit"), strs(costs, "metric"));
-    let (start, amount, est) = (i64s(costs, "period_start"), f64s(costs, "amount"), bools(costs, "estimated"));
+    let (dim, key, unit, metric) = (
+        strs(costs, "dimension"),
+        strs(costs, "key"),
+        strs(costs, "unit"),
+        strs(costs, "metric"),
+    );
+    let (start, amount, est) = (
+        i64s(costs, "period_start"),
+        f64s(costs, "amount"),
+        bools(costs, "estimated"),
+    );
     let mut m: BTreeMap<(i64, SpendKey), (f64, bool)> = BTreeMap::new();
     for i in 0..costs.height() {
         if metric[i].as_deref() != Some("UnblendedCost") {
             continue;
         }
         let day = if daily { start[i].unwrap() } else { 0 };
-        let k = (day, (dim[i].clone().unwrap_or_default(), key[i].clone().unwrap_or_default(), unit[i].clone().unwrap_or_default()));
+        let k = (
+            day,
+            (
+                dim[i].clone().unwrap_or_default(),
+                key[i].clone().unwrap_or_default(),
+                unit[i].clone().unwrap_or_default(),
+            ),
+        );
         let e = m.entry(k).or_insert((0.0, false));
         e.0 += amount[i].unwrap_or(0.0);
         e.1 |= est[i].unwrap_or(false);
@@ -170,25 +240,57 @@ fn plain_spend(costs: &DataFrame, daily: bool) -> BTreeMap<(i64, SpendKey), (f64
 }
 
 fn report_spend(df: &DataFrame) -> BTreeMap<(i64, SpendKey), (f64, bool)> {
-    let day = if df.get_column_names().iter().any(|c| c.as_str() == "period_start") {
+    let day = if df
+        .get_column_names()
+        .iter()
+        .any(|c| c.as_str() == "period_start")
+    {
         i64s(df, "period_start")
     } else {
         vec![Some(0); df.height()]
     };
-    let (dim, key, unit, amount, est) = (strs(df, "dimension"), strs(df, "key"), strs(df, "unit"), f64s(df, "amount"), bools(df, "estimated"));
+    let (dim, key, unit, amount, est) = (
+        strs(df, "dimension"),
+        strs(df, "key"),
+        strs(df, "unit"),
+        f64s(df, "amount"),
+        bools(df, "estimated"),
+    );
     let mut m = BTreeMap::new();
     for i in 0..df.height() {
-        let k = (day[i].unwrap(), (dim[i].clone().unwrap_or_default(), key[i].clone().unwrap_or_default(), unit[i].clone().unwrap_or_default()));
-        assert!(m.insert(k.clone(), (amount[i].unwrap(), est[i].unwrap())).is_none(), "duplicate row {k:?}");
+        let k = (
+            day[i].unwrap(),
+            (
+                dim[i].clone().unwrap_or_default(),
+                key[i].clone().unwrap_or_default(),
+                unit[i].clone().unwrap_or_default(),
+            ),
+        );
+        assert!(
+            m.insert(k.clone(), (amount[i].unwrap(), est[i].unwrap()))
+                .is_none(),
+            "duplicate row {k:?}"
+        );
     }
     m
 }
 
-fn assert_spend_equal(what: &str, report: &BTreeMap<(i64, SpendKey), (f64, bool)>, exact: &BTreeMap<(i64, SpendKey), (f64, bool)>) {
-    assert_eq!(report.keys().collect::<Vec<_>>(), exact.keys().collect::<Vec<_>>(), "{what}: the same groups");
+fn assert_spend_equal(
+    what: &str,
+    report: &BTreeMap<(i64, SpendKey), (f64, bool)>,
+    exact: &BTreeMap<(i64, SpendKey), (f64, bool)>,
+) {
+    assert_eq!(
+        report.keys().collect::<Vec<_>>(),
+        exact.keys().collect::<Vec<_>>(),
+        "{what}: the same groups"
+    );
     for (k, (amount, est)) in exact {
         let (got, got_est) = report[k];
-        assert!((got - amount).abs() <= 1e-6, "{what} {k:?}: report {got}, plain Rust {amount}");
+        assert!(
+            (got - amount).abs() <= 1e-6,
+            "{what} {k:?}: report {got}, plain Rust {amount}"
+        );
         assert_eq!(got_est, *est, "{what} {k:?}: estimated");
     }
 }
@@ -201,7 +303,11 @@ fn spend_matches_plain_sums_and_each_grouping_adds_up_to_the_same_total() {
     let spend = run_report(&ws, "spend", Window::default(), &all).unwrap();
     assert_spend_equal("spend", &report_spend(&spend), &plain_spend(&costs, false));
     let daily = run_report(&ws, "spend-daily", Window::default(), &all).unwrap();
-    assert_spend_equal("spend-daily", &report_spend(&daily), &plain_spend(&costs, true));
+    assert_spend_equal(
+        "spend-daily",
+        &report_spend(&daily),
+        &plain_spend(&costs, true),
+    );
 
     // The demo writes the same days grouped three ways; each grouping adds up to one total, and
     // the untagged share is there.
@@ -211,13 +317,35 @@ fn spend_matches_plain_sums_and_each_grouping_adds_up_to_the_same_total() {
             *totals.entry(dim).or_default() += amount;
         }
     }
-    assert_eq!(totals.keys().collect::<Vec<_>>(), ["SERVICE", "TAG:env", "TAG:team"]);
+    assert_eq!(
+        totals.keys().collect::<Vec<_>>(),
+        ["SERVICE", "TAG:env", "TAG:team"]
+    );
     let t = totals["SERVICE"];
-    assert!(t > 1.0 && totals.values().all(|v| (v - t).abs() < 1e-6), "{totals:?}");
-    let team = run_report(&ws, "spend", Window::default(), &Params { by: Some(parse_by("tag:team").unwrap()), ..all.clone() }).unwrap();
+    assert!(
+        t > 1.0 && totals.values().all(|v| (v - t).abs() < 1e-6),
+        "{totals:?}"
+    );
+    let team = run_report(
+        &ws,
+        "spend",
+        Window::default(),
+        &Params {
+            by: Some(parse_by("tag:team").unwrap()),
+            ..all.clone()
+        },
+    )
+    .unwrap();
     let keys = strs(&team, "key");
-    assert!(keys.contains(&Some("(untagged)".into())) && keys.contains(&Some("orders".into())), "{keys:?}");
-    assert!(strs(&team, "dimension").iter().all(|d| d.as_deref() == Some("TAG:team")));
+    assert!(
+        keys.contains(&Some("(untagged)".into())) && keys.contains(&Some("orders".into())),
+        "{keys:?}"
+    );
+    assert!(
+        strs(&team, "dimension")
+            .iter()
+            .all(|d| d.as_deref() == Some("TAG:team"))
+    );
     // The demo's last two days are estimated: only they are marked in spend-daily.
     let days = i64s(&daily, "period_start");
     let last = days.iter().flatten().max().copied().unwrap();
@@ -240,38 +368,98 @@ fn overlapping_cost_imports_are_counted_once() {
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open_or_create(dir.path().join("ws")).unwrap();
     let group = |keys: &[&str], amount: &str| {
-        format!(r#"{{"Keys":{keys:?},"Metrics":{{"UnblendedCost":{{"Amount":"{amount}","Unit":"USD"}}}}}}"#)
+        format!(
+            r#"{{"Keys":{keys:?},"Metrics":{{"UnblendedCost":{{"Amount":"{amount}","Unit":"USD"}}}}}}"#
+        )
     };
     let day = |start: &str, end: &str, est: bool, groups: &[String]| {
-        format!(r#"{{"TimePeriod":{{"Start":"{start}","End":"{end}"}},"Total":{{}},"Groups":[{}],"Estimated":{est}}}"#, groups.join(","))
+        format!(
+            r#"{{"TimePeriod":{{"Start":"{start}","End":"{end}"}},"Total":{{}},"Groups":[{}],"Estimated":{est}}}"#,
+            groups.join(",")
+        )
     };
     let doc = |defs: &str, days: &[String]| {
-        format!(r#"{{"GroupDefinitions":[{defs}],"ResultsByTime":[{}],"DimensionValueAttributes":[]}}"#, days.join(","))
+        format!(
+            r#"{{"GroupDefinitions":[{defs}],"ResultsByTime":[{}],"DimensionValueAttributes":[]}}"#,
+            days.join(",")
+        )
     };
     let team = r#"{"Type":"TAG","Key":"team"}"#;
     let service = r#"{"Type":"DIMENSION","Key":"SERVICE"}"#;
     let (lambda, s3) = ("AWS Lambda", "Amazon Simple Storage Service");
     let files = [
         // CE DAILY by team, 1-3 March (the 3rd estimated).
-        doc(team, &[
-            day("2026-03-01", "2026-03-02", false, &[group(&["team$a"], "1.0"), group(&["team$"], "0.5")]),
-            day("2026-03-02", "2026-03-03", false, &[group(&["team$a"], "2.0"), group(&["team$"], "0.25")]),
-            day("2026-03-03", "2026-03-04", true, &[group(&["team$a"], "4.0"), group(&["team$b"], "1.0")]),
-        ]),
+        doc(
+            team,
+            &[
+                day(
+                    "2026-03-01",
+                    "2026-03-02",
+                    false,
+                    &[group(&["team$a"], "1.0"), group(&["team$"], "0.5")],
+                ),
+                day(
+                    "2026-03-02",
+                    "2026-03-03",
+                    false,
+                    &[group(&["team$a"], "2.0"), group(&["team$"], "0.25")],
+                ),
+                day(
+                    "2026-03-03",
+                    "2026-03-04",
+                    true,
+                    &[group(&["team$a"], "4.0"), group(&["team$b"], "1.0")],
+                ),
+            ],
+        ),
         // CE MONTHLY by service, March (estimated).
-        doc(service, &[day("2026-03-01", "2026-04-01", true, &[group(&[lambda], "10.0"), group(&[s3], "5.0")])]),
+        doc(
+            service,
+            &[day(
+                "2026-03-01",
+                "2026-04-01",
+                true,
+                &[group(&[lambda], "10.0"), group(&[s3], "5.0")],
+            )],
+        ),
         // CE DAILY by service: two days inside March (the month counts instead), and 1 April.
-        doc(service, &[
-            day("2026-03-01", "2026-03-02", false, &[group(&[lambda], "1.0")]),
-            day("2026-03-02", "2026-03-03", false, &[group(&[lambda], "1.0")]),
-            day("2026-04-01", "2026-04-02", false, &[group(&[lambda], "3.0")]),
-        ]),
+        doc(
+            service,
+            &[
+                day(
+                    "2026-03-01",
+                    "2026-03-02",
+                    false,
+                    &[group(&[lambda], "1.0")],
+                ),
+                day(
+                    "2026-03-02",
+                    "2026-03-03",
+                    false,
+                    &[group(&[lambda], "1.0")],
+                ),
+                day(
+                    "2026-04-01",
+                    "2026-04-02",
+                    false,
+                    &[group(&[lambda], "3.0")],
+                ),
+            ],
+        ),
         // CE DAILY by service and team, 2 April.
-        doc(&format!("{service},{team}"), &[day("2026-04-02", "2026-04-03", false, &[
-            group(&[lambda, "team$a"], "2.0"),
-            group(&[lambda, "team$"], "1.0"),
-            group(&[s3, "team$a"], "0.5"),
-        ])]),
+        doc(
+            &format!("{service},{team}"),
+            &[day(
+                "2026-04-02",
+                "2026-04-03",
+                false,
+                &[
+                    group(&[lambda, "team$a"], "2.0"),
+                    group(&[lambda, "team$"], "1.0"),
+                    group(&[s3, "team$a"], "0.5"),
+                ],
+            )],
+        ),
     ];
     let mut paths = Vec::new();
     for (i, f) in files.iter().enumerate() {
@@ -295,9 +483,17 @@ fn overlapping_cost_imports_are_counted_once() {
         assert!(r.skipped.is_empty() && r.records > 0, "{r:?}");
     }
 
-    let row = |d: &str, k: &str, a: f64, e: bool| ((0i64, (d.to_string(), k.to_string(), "USD".to_string())), (a, e));
+    let row = |d: &str, k: &str, a: f64, e: bool| {
+        (
+            (0i64, (d.to_string(), k.to_string(), "USD".to_string())),
+            (a, e),
+        )
+    };
     let spend = |by: Option<&str>, window: Window| {
-        let p = Params { by: by.map(|b| parse_by(b).unwrap()), ..Params::default() };
+        let p = Params {
+            by: by.map(|b| parse_by(b).unwrap()),
+            ..Params::default()
+        };
         report_spend(&run_report(&ws, "spend", window, &p).unwrap())
     };
     let want: BTreeMap<_, _> = [
@@ -311,12 +507,28 @@ fn overlapping_cost_imports_are_counted_once() {
     .into_iter()
     .collect();
     assert_spend_equal("spend", &spend(None, Window::default()), &want);
-    let only = |d: &str| want.iter().filter(|((_, (x, _, _)), _)| x == d).map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>();
-    assert_spend_equal("spend --by service", &spend(Some("service"), Window::default()), &only("SERVICE"));
-    assert_spend_equal("spend --by tag:TEAM", &spend(Some("tag:TEAM"), Window::default()), &only("TAG:team"));
+    let only = |d: &str| {
+        want.iter()
+            .filter(|((_, (x, _, _)), _)| x == d)
+            .map(|(k, v)| (k.clone(), *v))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_spend_equal(
+        "spend --by service",
+        &spend(Some("service"), Window::default()),
+        &only("SERVICE"),
+    );
+    assert_spend_equal(
+        "spend --by tag:TEAM",
+        &spend(Some("tag:TEAM"), Window::default()),
+        &only("TAG:team"),
+    );
     assert!(spend(Some("tag:nope"), Window::default()).is_empty());
 
-    let april = Window { from: skylens::parse::time::parse_iso("2026-04-01"), to: None };
+    let april = Window {
+        from: skylens::parse::time::parse_iso("2026-04-01"),
+        to: None,
+    };
     let want_april: BTreeMap<_, _> = [
         row("SERVICE", lambda, 6.0, false),
         row("SERVICE", s3, 0.5, false),
@@ -327,10 +539,21 @@ fn overlapping_cost_imports_are_counted_once() {
     .collect();
     assert_spend_equal("spend from April", &spend(None, april), &want_april);
 
-    let p = Params { by: Some(parse_by("tag:team").unwrap()), ..Params::default() };
+    let p = Params {
+        by: Some(parse_by("tag:team").unwrap()),
+        ..Params::default()
+    };
     let daily = report_spend(&run_report(&ws, "spend-daily", Window::default(), &p).unwrap());
     let d = |s: &str| skylens::parse::time::parse_iso(s).unwrap();
-    let drow = |day: &str, k: &str, a: f64, e: bool| ((d(day), ("TAG:team".to_string(), k.to_string(), "USD".to_string())), (a, e));
+    let drow = |day: &str, k: &str, a: f64, e: bool| {
+        (
+            (
+                d(day),
+                ("TAG:team".to_string(), k.to_string(), "USD".to_string()),
+            ),
+            (a, e),
+        )
+    };
     let want_daily: BTreeMap<_, _> = [
         drow("2026-03-01", "a", 1.0, false),
         drow("2026-03-01", "(untagged)", 0.5, false),
@@ -350,12 +573,21 @@ fn overlapping_cost_imports_are_counted_once() {
 
 /// Plain-Rust cost of every invocation at the built-in us-east-1 / fallback prices.
 fn invocation_costs(inv: &DataFrame, arm: &[&str]) -> Vec<(String, Option<String>, f64, f64)> {
-    let (f, t, billed, mem) = (strs(inv, "function"), strs(inv, "trace_id"), f64s(inv, "billed_ms"), i64s(inv, "memory_mb"));
+    let (f, t, billed, mem) = (
+        strs(inv, "function"),
+        strs(inv, "trace_id"),
+        f64s(inv, "billed_ms"),
+        i64s(inv, "memory_mb"),
+    );
     (0..inv.height())
         .map(|i| {
             let function = f[i].clone().unwrap_or_else(|| "(unknown)".into());
             let gb_s = billed[i].unwrap() / 1000.0 * mem[i].unwrap() as f64 / 1024.0;
-            let price = if arm.contains(&function.as_str()) { 0.0000133334 } else { 0.0000166667 };
+            let price = if arm.contains(&function.as_str()) {
+                0.0000133334
+            } else {
+                0.0000166667
+            };
             (function, t[i].clone(), gb_s, gb_s * price + 0.0000002)
         })
         .collect()
@@ -367,7 +599,10 @@ fn lambda_cost_matches_a_plain_rust_computation() {
     let inv = ws.read(Frame::Invocations).unwrap();
     for arm in [&[][..], &["payments"][..]] {
         let params = Params {
-            arch: ArchMap { default: Arch::X86_64, by_function: arm.iter().map(|f| (f.to_string(), Arch::Arm64)).collect() },
+            arch: ArchMap {
+                default: Arch::X86_64,
+                by_function: arm.iter().map(|f| (f.to_string(), Arch::Arm64)).collect(),
+            },
             ..Params::default()
         };
         let costs = invocation_costs(&inv, arm);
@@ -392,10 +627,23 @@ fn lambda_cost_matches_a_plain_rust_computation() {
             let name = f[i].clone().unwrap();
             let (count, gb_s, usd) = per_fn[&name];
             assert_eq!(n[i], Some(count), "{name}");
-            assert!(agrees(gb[i].unwrap(), gb_s, 3), "{name} GB-s {gb:?} vs {gb_s}");
-            assert!(agrees(total[i].unwrap(), usd, 6), "{name} total {:?} vs {usd}", total[i]);
-            assert!(agrees(req[i].unwrap(), count as f64 * 0.0000002, 6), "{name} requests");
-            assert!(agrees(per_m[i].unwrap(), usd / count as f64 * 1e6, 6), "{name} per million");
+            assert!(
+                agrees(gb[i].unwrap(), gb_s, 3),
+                "{name} GB-s {gb:?} vs {gb_s}"
+            );
+            assert!(
+                agrees(total[i].unwrap(), usd, 6),
+                "{name} total {:?} vs {usd}",
+                total[i]
+            );
+            assert!(
+                agrees(req[i].unwrap(), count as f64 * 0.0000002, 6),
+                "{name} requests"
+            );
+            assert!(
+                agrees(per_m[i].unwrap(), usd / count as f64 * 1e6, 6),
+                "{name} per million"
+            );
             if i > 0 {
                 assert!(total[i - 1] >= total[i], "ordered by cost");
             }
@@ -404,11 +652,20 @@ fn lambda_cost_matches_a_plain_rust_computation() {
         // cost-per-route: every invocation once; the API routes carry their traces' cost.
         let mut access: HashMap<String, (i64, String)> = HashMap::new();
         let logs = ws.read(Frame::Logs).unwrap();
-        let (kind, trace, ts, msg) = (strs(&logs, "kind"), strs(&logs, "trace_id"), i64s(&logs, "ts"), strs(&logs, "message"));
+        let (kind, trace, ts, msg) = (
+            strs(&logs, "kind"),
+            strs(&logs, "trace_id"),
+            i64s(&logs, "ts"),
+            strs(&logs, "message"),
+        );
         for i in 0..logs.height() {
             if let (Some("access"), Some(t)) = (kind[i].as_deref(), trace[i].as_ref()) {
                 let m = msg[i].clone().unwrap();
-                let route = m.rsplit_once(' ').filter(|(_, s)| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())).map(|(r, _)| r.to_string()).unwrap_or(m);
+                let route = m
+                    .rsplit_once(' ')
+                    .filter(|(_, s)| s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|(r, _)| r.to_string())
+                    .unwrap_or(m);
                 let e = access.entry(t.clone()).or_insert((i64::MAX, String::new()));
                 if ts[i].unwrap() < e.0 {
                     *e = (ts[i].unwrap(), route);
@@ -417,13 +674,18 @@ fn lambda_cost_matches_a_plain_rust_computation() {
         }
         let mut per_route: BTreeMap<(String, String), (i64, i64, f64)> = BTreeMap::new();
         for (_, (_, route)) in &access {
-            per_route.entry((route.clone(), "api".into())).or_default().0 += 1;
+            per_route
+                .entry((route.clone(), "api".into()))
+                .or_default()
+                .0 += 1;
         }
         for (f, t, _, usd) in &costs {
             let key = match t.as_ref().and_then(|t| access.get(t)) {
                 Some((_, route)) => (route.clone(), "api".to_string()),
                 None if t.is_none() => (f.clone(), "untraced".to_string()),
-                None => panic!("the demo's traced invocations all enter through the API ({f} {t:?})"),
+                None => {
+                    panic!("the demo's traced invocations all enter through the API ({f} {t:?})")
+                }
             };
             let e = per_route.entry(key.clone()).or_default();
             if key.1 == "untraced" {
@@ -433,20 +695,186 @@ fn lambda_cost_matches_a_plain_rust_computation() {
             e.2 += usd;
         }
         let df = run_report(&ws, "cost-per-route", Window::default(), &params).unwrap();
-        let (route, kind, req, n, total) =
-            (strs(&df, "route"), strs(&df, "kind"), i64s(&df, "requests"), i64s(&df, "invocations"), f64s(&df, "est_total_usd"));
+        let (route, kind, req, n, total) = (
+            strs(&df, "route"),
+            strs(&df, "kind"),
+            i64s(&df, "requests"),
+            i64s(&df, "invocations"),
+            f64s(&df, "est_total_usd"),
+        );
         let got: BTreeMap<(String, String), (i64, i64, f64)> = (0..df.height())
-            .map(|i| ((route[i].clone().unwrap(), kind[i].clone().unwrap()), (req[i].unwrap(), n[i].unwrap(), total[i].unwrap())))
+            .map(|i| {
+                (
+                    (route[i].clone().unwrap(), kind[i].clone().unwrap()),
+                    (req[i].unwrap(), n[i].unwrap(), total[i].unwrap()),
+                )
+            })
             .collect();
-        assert_eq!(got.keys().collect::<Vec<_>>(), per_route.keys().collect::<Vec<_>>());
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            per_route.keys().collect::<Vec<_>>()
+        );
         for (k, (r, count, usd)) in &per_route {
             let (gr, gn, gusd) = got[k];
             assert_eq!((gr, gn), (*r, *count), "{k:?} requests, invocations");
             assert!(agrees(gusd, *usd, 6), "{k:?} cost {gusd} vs {usd}");
         }
-        assert!(got.contains_key(&("POST /orders".to_string(), "api".to_string())), "{got:?}");
+        assert!(
+            got.contains_key(&("POST /orders".to_string(), "api".to_string())),
+            "{got:?}"
+        );
         let all_fn: f64 = per_fn.values().map(|v| v.2).sum();
         let all_routes: f64 = got.values().map(|v| v.2).sum();
-        assert!((all_fn - all_routes).abs() < 1e-5, "routes add up to the functions: {all_routes} vs {all_fn}");
+        assert!(
+            (all_fn - all_routes).abs() < 1e-5,
+            "routes add up to the functions: {all_routes} vs {all_fn}"
+        );
     }
+
+    // The demo bills Lambda in Cost Explorer at the same x86_64 prices: the estimate from the
+    // REPORT lines and the spend on `AWS Lambda` agree.
+    let est: f64 = f64s(
+        &run_report(
+            &ws,
+            "cost-per-function",
+            Window::default(),
+            &Params::default(),
+        )
+        .unwrap(),
+        "est_total_usd",
+    )
+    .into_iter()
+    .flatten()
+    .sum();
+    let spend = run_report(
+        &ws,
+        "spend",
+        Window::default(),
+        &Params {
+            by: Some("service".into()),
+            ..Params::default()
+        },
+    )
+    .unwrap();
+    let lambda = strs(&spend, "key")
+        .iter()
+        .position(|k| k.as_deref() == Some("AWS Lambda"))
+        .unwrap();
+    let billed = f64s(&spend, "amount")[lambda].unwrap();
+    assert!(
+        (est - billed).abs() < 1e-5,
+        "estimated {est} vs Cost Explorer {billed}"
+    );
+}
+
+/// Entry points other than access-log routes: an API Gateway X-Ray segment, a trace that
+/// starts at a function (with an async hop to another function), and an untraced invocation.
+#[test]
+fn cost_per_route_entry_points_from_xray_and_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open_or_create(dir.path().join("ws")).unwrap();
+    let (t1, t2) = (
+        "1-6a000000-000000000000000000000001",
+        "1-6a000000-000000000000000000000002",
+    );
+    let report = |id: &str, billed: u32, trace: Option<&str>| {
+        let xray = trace
+            .map(|t| format!("\tXRAY TraceId: {t}\tSegmentId: 0000000000000001\tSampled: true"))
+            .unwrap_or_default();
+        format!(
+            "START RequestId: {id} Version: $LATEST\nEND RequestId: {id}\nREPORT RequestId: {id}\tDuration: {billed}.00 ms\tBilled Duration: {billed} ms\tMemory Size: 10240 MB\tMax Memory Used: 100 MB\t{xray}\n"
+        )
+    };
+    let api_fn = report("11111111-1111-4111-8111-111111111111", 10000, Some(t1));
+    let worker = [
+        report("22222222-2222-4222-8222-222222222222", 20000, Some(t1)),
+        report("33333333-3333-4333-8333-333333333333", 5000, Some(t2)),
+        report("44444444-4444-4444-8444-444444444444", 1000, None),
+    ]
+    .concat();
+    for (name, text) in [("api-fn", api_fn), ("worker", worker)] {
+        let p = dir.path().join(format!("{name}.log"));
+        std::fs::write(&p, text).unwrap();
+        let opts = skylens::source::files::ImportOptions {
+            log_group: Some(format!("/aws/lambda/{name}")),
+        };
+        let r = skylens::source::files::import_files(&ws, &[p], &opts).unwrap();
+        assert_eq!(
+            r[0].added.get("invocations").copied(),
+            Some(if name == "worker" { 3 } else { 1 }),
+            "{r:?}"
+        );
+    }
+    let seg = dir.path().join("segment.json");
+    std::fs::write(
+        &seg,
+        format!(
+            r#"{{"id":"aaaaaaaaaaaaaaaa","name":"api/prod","trace_id":"{t1}","start_time":1790000000.0,"end_time":1790000001.0,"origin":"AWS::ApiGateway::Stage","http":{{"request":{{"url":"https://abc.execute-api.eu-west-1.amazonaws.com/prod/items/42?x=1","method":"GET"}},"response":{{"status":200}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let r = skylens::source::files::import_files(&ws, &[seg], &Default::default()).unwrap();
+    assert_eq!(r[0].added.get("spans").copied(), Some(1), "{r:?}");
+
+    // worker runs on arm64.
+    let params = Params {
+        arch: ArchMap::parse(&["worker=arm64".into()]).unwrap(),
+        ..Params::default()
+    };
+    let df = run_report(&ws, "cost-per-route", Window::default(), &params).unwrap();
+    let (route, kind, req, n, usd) = (
+        strs(&df, "route"),
+        strs(&df, "kind"),
+        i64s(&df, "requests"),
+        i64s(&df, "invocations"),
+        f64s(&df, "est_total_usd"),
+    );
+    let got: BTreeMap<(String, String), (i64, i64, f64)> = (0..df.height())
+        .map(|i| {
+            (
+                (route[i].clone().unwrap(), kind[i].clone().unwrap()),
+                (req[i].unwrap(), n[i].unwrap(), usd[i].unwrap()),
+            )
+        })
+        .collect();
+    // GB-s = billed s x 10 GB; x86 0.0000166667, arm64 0.0000133334 per GB-s; 0.0000002 a request.
+    let x86 = |s: f64| s * 10.0 * 0.0000166667 + 0.0000002;
+    let arm = |s: f64| s * 10.0 * 0.0000133334 + 0.0000002;
+    let want: BTreeMap<(String, String), (i64, i64, f64)> = [
+        (
+            ("GET /prod/items/42".to_string(), "api".to_string()),
+            (1, 2, x86(10.0) + arm(20.0)),
+        ),
+        (
+            ("worker".to_string(), "function".to_string()),
+            (1, 1, arm(5.0)),
+        ),
+        (
+            ("worker".to_string(), "untraced".to_string()),
+            (1, 1, arm(1.0)),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{got:?}"
+    );
+    for (k, (r, c, u)) in &want {
+        let (gr, gc, gu) = got[k];
+        assert_eq!((gr, gc), (*r, *c), "{k:?}");
+        assert!(agrees(gu, *u, 6), "{k:?}: {gu} vs {u}");
+    }
+    let per_fn = run_report(&ws, "cost-per-function", Window::default(), &params).unwrap();
+    assert_eq!(
+        strs(&per_fn, "function"),
+        [Some("worker".to_string()), Some("api-fn".to_string())]
+    );
+    let usd = f64s(&per_fn, "est_total_usd");
+    assert!(
+        agrees(usd[0].unwrap(), arm(26.0) + 2.0 * 0.0000002, 6),
+        "{usd:?}"
+    );
+    assert!(agrees(usd[1].unwrap(), x86(10.0), 6), "{usd:?}");
 }

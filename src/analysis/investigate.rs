@@ -24,13 +24,15 @@
 //! is marked [`Investigation::truncated`].
 //!
 //! # Speed
-//! [`Investigator::open`] loads a per-partition Bloom filter of every ID column (one per frame
-//! and date partition, cached beside the frames under `index/investigate/`, rebuilt when the
-//! partition file changes). A lookup then opens only the partitions that may hold an ID, reads
-//! only their ID columns (once per investigation), filters them with `is_in` in memory, and
-//! finally reads the full rows of the matches from those partitions alone. The output is
-//! assembled by `queries/investigate.sql` over the matched rows, registered as `logs`, `spans`
-//! and `invocations`.
+//! [`Investigator::open`] loads a Bloom filter of the IDs of every Parquet row group of every
+//! partition file (the workspace writes row groups of about
+//! [`crate::workspace::ROW_GROUP_ROWS`] rows; the filters are cached beside the frames under
+//! `index/investigate/` and rebuilt when a partition file changes). A lookup then reads only the
+//! ID columns of the row groups that may hold an ID (once per investigation), filters them with
+//! `is_in` in memory, and finally reads the full rows of the matches from those row groups
+//! alone (slice and row-number predicate pushed into the Parquet reader). The output is laid
+//! out by `queries/investigate.sql` over the matched rows, registered as `logs`, `spans` and
+//! `invocations`.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -60,7 +62,9 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// JSON keys (compared ignoring case, `_` and `-`) that hold a correlation ID inside
-/// `logs.fields`, searched when extra keys are given or when nothing else matched.
+/// `logs.fields`, searched together with [`InvestigateOptions::correlation_keys`] when those
+/// are given. (At the top level of a JSON line these keys are already in the
+/// `correlation_id` column; in `fields` they are found nested in other objects.)
 pub const DEFAULT_CORRELATION_KEYS: &[&str] = &["correlation_id", "correlationId", "CorrelationId"];
 
 /// Default for [`InvestigateOptions::max_ids`].
@@ -85,7 +89,10 @@ pub struct InvestigateOptions {
 
 impl Default for InvestigateOptions {
     fn default() -> Self {
-        InvestigateOptions { correlation_keys: Vec::new(), max_ids: DEFAULT_MAX_IDS }
+        InvestigateOptions {
+            correlation_keys: Vec::new(),
+            max_ids: DEFAULT_MAX_IDS,
+        }
     }
 }
 
@@ -111,7 +118,7 @@ pub struct Investigation {
 /// Investigate `id` in `ws` (opens an [`Investigator`] for one lookup).
 /// [`Error::NotFound`] when nothing in the workspace carries the ID.
 pub fn investigate(ws: &Workspace, id: &str, opts: &InvestigateOptions) -> Result<Investigation> {
-    Investigator::open(ws)?.investigate(id, opts)
+    Investigator::open(ws)?.resolve(id, opts)
 }
 
 /// The ID columns of a frame that are looked up.
@@ -127,49 +134,82 @@ fn id_columns(frame: Frame) -> &'static [&'static str] {
 /// Frames that hold rows of a request.
 const FRAMES: [Frame; 3] = [Frame::Logs, Frame::Spans, Frame::Invocations];
 
-/// One date partition of a frame and the Bloom filter of its IDs.
+/// One block of rows of a partition file — a Parquet row group, the unit of the ID filters,
+/// of reading and of fetching — and the Bloom filter of the IDs in it. A request's rows sit
+/// in a few row groups, so only those are decompressed and decoded.
 #[derive(Debug, Clone)]
-struct Partition {
+struct Block {
     frame: Frame,
     path: PathBuf,
+    /// First row of the block in the file.
+    start: u64,
+    /// Rows in the block.
+    len: u64,
     bloom: Bloom,
 }
 
-/// A workspace opened for investigations: the Bloom filters of every partition's IDs.
-/// Open it once and investigate many IDs (the desktop app keeps one per open workspace).
+impl Block {
+    /// A lazy scan of the block's rows, with their row numbers in the file ([`ROW`]).
+    fn scan(&self) -> Result<LazyFrame> {
+        Ok(scan_file(&self.path)?
+            .with_row_index(ROW, None)
+            .slice(self.start as i64, self.len as IdxSize))
+    }
+}
+
+/// A workspace opened for investigations: the Bloom filters of the IDs of every block of
+/// every partition. Open it once and investigate many IDs (the desktop app keeps one per open
+/// workspace); it notices imports made since and reloads.
 #[derive(Debug, Clone)]
 pub struct Investigator {
     ws: Workspace,
-    parts: Vec<Partition>,
+    blocks: Vec<Block>,
+    /// Every partition file indexed, with its stamp when it was indexed.
+    files: Vec<(PathBuf, Option<(u64, u64)>)>,
 }
 
 impl Investigator {
     /// Open `ws` for investigations: load (or build and cache) the ID filters of every
     /// partition of `logs`, `spans` and `invocations`.
     pub fn open(ws: &Workspace) -> Result<Investigator> {
-        let mut parts = Vec::new();
+        let mut blocks = Vec::new();
+        let mut files = Vec::new();
         for frame in FRAMES {
             for (date, path) in ws.frame_files(frame)? {
                 let cache = index_path(ws.dir(), frame, &date);
                 let stamp = file_stamp(&path);
-                let bloom = match stamp.and_then(|s| Bloom::load(&cache, s)) {
-                    Some(b) => b,
+                files.push((path.clone(), stamp));
+                let filters = match stamp.and_then(|s| load_filters(&cache, s)) {
+                    Some(f) => f,
                     None => {
-                        let b = build_bloom(frame, &path)?;
+                        let f = build_filters(frame, &path)?;
                         if let Some(s) = stamp {
                             // A cache that cannot be written is rebuilt next time.
                             if let Some(dir) = cache.parent() {
                                 let _ = std::fs::create_dir_all(dir);
                             }
-                            let _ = crate::workspace::write_atomic(&cache, &b.to_bytes(s));
+                            let _ =
+                                crate::workspace::write_atomic(&cache, &filters_to_bytes(&f, s));
                         }
-                        b
+                        f
                     }
                 };
-                parts.push(Partition { frame, path, bloom });
+                for (start, len, bloom) in filters {
+                    blocks.push(Block {
+                        frame,
+                        path: path.clone(),
+                        start,
+                        len,
+                        bloom,
+                    });
+                }
             }
         }
-        Ok(Investigator { ws: ws.clone(), parts })
+        Ok(Investigator {
+            ws: ws.clone(),
+            blocks,
+            files,
+        })
     }
 
     /// The workspace.
@@ -177,9 +217,30 @@ impl Investigator {
         &self.ws
     }
 
+    /// Whether a partition file was added, replaced or removed since this was opened.
+    pub fn is_stale(&self) -> Result<bool> {
+        let mut now = Vec::new();
+        for frame in FRAMES {
+            for (_, path) in self.ws.frame_files(frame)? {
+                let stamp = file_stamp(&path);
+                now.push((path, stamp));
+            }
+        }
+        Ok(now != self.files)
+    }
+
     /// Every span, log line and invocation of the request `id` belongs to, in time order.
     /// [`Error::NotFound`] when nothing carries the ID; [`Error::Invalid`] for an empty ID.
+    /// When the workspace changed since [`Investigator::open`] (an import), the filters are
+    /// reloaded first.
     pub fn investigate(&self, id: &str, opts: &InvestigateOptions) -> Result<Investigation> {
+        if self.is_stale()? {
+            return Investigator::open(&self.ws)?.resolve(id, opts);
+        }
+        self.resolve(id, opts)
+    }
+
+    fn resolve(&self, id: &str, opts: &InvestigateOptions) -> Result<Investigation> {
         let raw = id.trim().trim_matches(|c| c == '"' || c == '\'').trim();
         if raw.is_empty() {
             return Err(Error::Invalid("give an ID to investigate".into()));
@@ -189,6 +250,9 @@ impl Investigator {
         } else {
             raw.to_string()
         };
+        if !followable(&seed) {
+            return Err(Error::NotFound(seed));
+        }
 
         let mut res = Resolution::default();
         res.known.insert(seed.clone());
@@ -198,14 +262,19 @@ impl Investigator {
         let mut truncated = false;
         while !frontier.is_empty() && rounds < MAX_ROUNDS {
             rounds += 1;
+            let t = std::time::Instant::now();
             let mut found = self.lookup(&frontier, &mut res)?;
             if !opts.correlation_keys.is_empty() {
                 found.extend(self.lookup_fields(&frontier, &extra_keys, &mut res)?);
-            } else if rounds == 1 && res.matched_rows() == 0 {
-                // Nothing carries the ID in a column: look for it under the usual correlation
-                // keys nested in the other fields of JSON lines before giving up.
-                found.extend(self.lookup_fields(&frontier, &key_set(&[]), &mut res)?);
             }
+            tracing::debug!(
+                round = rounds,
+                ids = frontier.len(),
+                blocks_read = res.loaded.len(),
+                rows = res.matched_rows(),
+                ms = t.elapsed().as_secs_f64() * 1e3,
+                "investigate: lookup"
+            );
             frontier.clear();
             for f in found {
                 if res.known.len() >= opts.max_ids.max(1) {
@@ -223,7 +292,13 @@ impl Investigator {
         if res.matched_rows() == 0 {
             return Err(Error::NotFound(seed));
         }
+        let t = std::time::Instant::now();
         let timeline = self.timeline(&res)?;
+        tracing::debug!(
+            rows = timeline.height(),
+            ms = t.elapsed().as_secs_f64() * 1e3,
+            "investigate: timeline"
+        );
         Ok(Investigation {
             timeline,
             id: seed,
@@ -235,51 +310,67 @@ impl Investigator {
         })
     }
 
-    /// Match `ids` against the ID columns of every partition that may hold one; record the
+    /// Match `ids` against the ID columns of every block that may hold one; record the
     /// matched rows and return the IDs they carry.
     fn lookup(&self, ids: &[String], res: &mut Resolution) -> Result<Vec<String>> {
         let hashes: Vec<u64> = ids.iter().map(|s| id_hash(s.as_bytes())).collect();
         let wanted = Series::new("ids".into(), ids);
         let mut found = Vec::new();
-        for (pi, part) in self.parts.iter().enumerate() {
-            if !hashes.iter().any(|&h| part.bloom.may_contain(h)) {
+        for (bi, block) in self.blocks.iter().enumerate() {
+            if !hashes.iter().any(|&h| block.bloom.may_contain(h)) {
                 continue;
             }
-            if !res.loaded.contains_key(&pi) {
-                res.loaded.insert(pi, load_ids(part)?);
+            if !res.loaded.contains_key(&bi) {
+                res.loaded.insert(bi, load_ids(block)?);
             }
-            let Some(df) = res.loaded.get(&pi) else { continue };
-            let cols = id_columns(part.frame);
+            let Some(df) = res.loaded.get(&bi) else {
+                continue;
+            };
             let mut pred = lit(false);
-            for c in cols {
-                pred = pred.or(col(*c).is_in(lit(wanted.clone()).implode(false), false).fill_null(lit(false)));
+            for c in id_columns(block.frame) {
+                pred = pred.or(col(*c)
+                    .is_in(lit(wanted.clone()).implode(false), false)
+                    .fill_null(lit(false)));
             }
-            let hits = df.clone().lazy().filter(pred).collect().ctx("matching IDs")?;
-            record_hits(part.frame, pi, &hits, res, &mut found)?;
+            let hits = df
+                .clone()
+                .lazy()
+                .filter(pred)
+                .collect()
+                .ctx("matching IDs")?;
+            record_hits(block.frame, bi, &hits, res, &mut found)?;
         }
         Ok(found)
     }
 
     /// Match `ids` as values of `keys` anywhere inside `logs.fields` (a full scan of that
     /// column); record the matched rows and return the IDs they carry.
-    fn lookup_fields(&self, ids: &[String], keys: &HashSet<String>, res: &mut Resolution) -> Result<Vec<String>> {
+    fn lookup_fields(
+        &self,
+        ids: &[String],
+        keys: &HashSet<String>,
+        res: &mut Resolution,
+    ) -> Result<Vec<String>> {
         let ids: Vec<&String> = ids.iter().filter(|s| followable(s)).collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let mut found = Vec::new();
-        for (pi, part) in self.parts.iter().enumerate() {
-            if part.frame != Frame::Logs {
+        for (bi, block) in self.blocks.iter().enumerate() {
+            if block.frame != Frame::Logs {
                 continue;
             }
             let mut pred = lit(false);
             for id in &ids {
-                pred = pred.or(col(logs::FIELDS).str().contains_literal(lit(id.as_str())).fill_null(lit(false)));
+                pred = pred.or(col(logs::FIELDS)
+                    .str()
+                    .contains_literal(lit(id.as_str()))
+                    .fill_null(lit(false)));
             }
             let mut sel: Vec<Expr> = vec![col(ROW), col(logs::FIELDS)];
             sel.extend(id_columns(Frame::Logs).iter().map(|c| col(*c)));
-            let cand = scan_file(&part.path)?
-                .with_row_index(ROW, None)
+            let cand = block
+                .scan()?
                 .filter(pred)
                 .select(sel)
                 .collect()
@@ -287,46 +378,56 @@ impl Investigator {
             if cand.height() == 0 {
                 continue;
             }
-            let fields = cand.column(logs::FIELDS).ctx("searching logs.fields")?.str().ctx("searching logs.fields")?;
+            let fields = cand
+                .column(logs::FIELDS)
+                .ctx("searching logs.fields")?
+                .str()
+                .ctx("searching logs.fields")?;
             let mask: BooleanChunked = fields
                 .iter()
                 .map(|f| Some(f.is_some_and(|text| json_has_key_value(text, keys, &ids))))
                 .collect();
             let hits = cand.filter(&mask).ctx("searching logs.fields")?;
-            record_hits(Frame::Logs, pi, &hits, res, &mut found)?;
+            record_hits(Frame::Logs, bi, &hits, res, &mut found)?;
         }
         Ok(found)
     }
 
     /// Read the full matched rows and lay them out with `queries/investigate.sql`.
     fn timeline(&self, res: &Resolution) -> Result<DataFrame> {
+        let t0 = std::time::Instant::now();
         let mut ctx = SQLContext::new();
         for frame in FRAMES {
-            let mut parts: Vec<LazyFrame> = Vec::new();
-            for (pi, rows) in &res.rows {
-                let part = &self.parts[*pi];
-                if part.frame != frame || rows.is_empty() {
+            // Each block is read on its own: one plan over several slices of the same file
+            // would have the optimiser merge them into one full scan.
+            let mut df = DataFrame::empty_with_schema(&frame.schema());
+            for (bi, rows) in &res.rows {
+                let block = &self.blocks[*bi];
+                if block.frame != frame || rows.is_empty() {
                     continue;
                 }
                 let idx: Vec<IdxSize> = rows.iter().copied().collect();
                 let wanted = Series::new("rows".into(), idx);
-                let lf = scan_file(&part.path)?
-                    .with_row_index(ROW, None)
+                let part = block
+                    .scan()?
                     .filter(col(ROW).is_in(lit(wanted).implode(false), false))
-                    .select(frame.schema().iter().map(|(n, t)| col(n.clone()).cast(t.clone())).collect::<Vec<_>>());
-                parts.push(lf);
-            }
-            let lf = if parts.is_empty() {
-                DataFrame::empty_with_schema(&frame.schema()).lazy()
-            } else {
-                let df = concat(parts, UnionArgs::default())
-                    .ctx("reading matched rows")?
+                    .select(
+                        frame
+                            .schema()
+                            .iter()
+                            .map(|(n, t)| col(n.clone()).cast(t.clone()))
+                            .collect::<Vec<_>>(),
+                    )
                     .collect()
                     .ctx("reading matched rows")?;
-                df.lazy()
-            };
-            ctx.register(frame.name(), lf);
+                df.vstack_mut(&part).ctx("reading matched rows")?;
+            }
+            ctx.register(frame.name(), df.lazy());
         }
+        tracing::debug!(
+            ms = t0.elapsed().as_secs_f64() * 1e3,
+            "investigate: matched rows read"
+        );
         let df = ctx
             .execute(SQL)
             .ctx("planning queries/investigate.sql")?
@@ -347,9 +448,9 @@ impl Investigator {
 struct Resolution {
     /// Every ID looked up (or queued).
     known: HashSet<String>,
-    /// ID columns of the partitions read so far, by partition index.
+    /// ID columns of the blocks read so far, by block index.
     loaded: BTreeMap<usize, DataFrame>,
-    /// Matched row numbers, by partition index.
+    /// Matched row numbers (in the file), by block index.
     rows: BTreeMap<usize, BTreeSet<IdxSize>>,
     trace_ids: BTreeSet<String>,
     request_ids: BTreeSet<String>,
@@ -363,8 +464,14 @@ impl Resolution {
 }
 
 /// Record the rows of `hits` (with [`ROW`] and the frame's ID columns) as matched in
-/// partition `pi`, and push the IDs that new rows carry onto `found`.
-fn record_hits(frame: Frame, pi: usize, hits: &DataFrame, res: &mut Resolution, found: &mut Vec<String>) -> Result<()> {
+/// block `bi`, and push the IDs that new rows carry onto `found`.
+fn record_hits(
+    frame: Frame,
+    bi: usize,
+    hits: &DataFrame,
+    res: &mut Resolution,
+    found: &mut Vec<String>,
+) -> Result<()> {
     if hits.height() == 0 {
         return Ok(());
     }
@@ -380,11 +487,21 @@ fn record_hits(frame: Frame, pi: usize, hits: &DataFrame, res: &mut Resolution, 
             Some(text(logs::CORRELATION_ID)?),
             None,
         ),
-        Frame::Spans => (Some(text(spans::REQUEST_ID)?), Some(text(spans::TRACE_ID)?), None, Some(text(spans::KIND)?)),
-        Frame::Invocations => (Some(text(inv::REQUEST_ID)?), Some(text(inv::TRACE_ID)?), None, None),
+        Frame::Spans => (
+            Some(text(spans::REQUEST_ID)?),
+            Some(text(spans::TRACE_ID)?),
+            None,
+            Some(text(spans::KIND)?),
+        ),
+        Frame::Invocations => (
+            Some(text(inv::REQUEST_ID)?),
+            Some(text(inv::TRACE_ID)?),
+            None,
+            None,
+        ),
         Frame::Costs => return Ok(()),
     };
-    let set = res.rows.entry(pi).or_default();
+    let set = res.rows.entry(bi).or_default();
     for i in 0..hits.height() {
         let Some(row) = rows.get(i) else { continue };
         if !set.insert(row) {
@@ -420,17 +537,26 @@ fn followable(s: &str) -> bool {
     let s = s.trim();
     !(s.is_empty()
         || s == "-"
-        || ["null", "none", "undefined", "unknown", "n/a", "nil"].iter().any(|k| s.eq_ignore_ascii_case(k)))
+        || ["null", "none", "undefined", "unknown", "n/a", "nil"]
+            .iter()
+            .any(|k| s.eq_ignore_ascii_case(k)))
 }
 
 /// Normalise a JSON key for comparison: lower case, without `_`, `-` and spaces.
 fn norm_key(k: &str) -> String {
-    k.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).flat_map(char::to_lowercase).collect()
+    k.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The key set searched in `logs.fields`: the defaults plus `extra`, normalised.
 fn key_set(extra: &[String]) -> HashSet<String> {
-    DEFAULT_CORRELATION_KEYS.iter().map(|k| norm_key(k)).chain(extra.iter().map(|k| norm_key(k))).collect()
+    DEFAULT_CORRELATION_KEYS
+        .iter()
+        .map(|k| norm_key(k))
+        .chain(extra.iter().map(|k| norm_key(k)))
+        .collect()
 }
 
 /// Whether the JSON object text holds, at any depth, one of `keys` with a value equal to one
@@ -471,23 +597,30 @@ fn json_has_key_value(text: &str, keys: &HashSet<String>, ids: &[&String]) -> bo
 
 /// A lazy scan of one partition file.
 fn scan_file(path: &Path) -> Result<LazyFrame> {
-    let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
+    let args = ScanArgsParquet {
+        hive_options: HiveOptions::new_disabled(),
+        ..Default::default()
+    };
     LazyFrame::scan_parquet(PlRefPath::new(path.to_string_lossy().as_ref()), args)
         .ctx(&format!("scanning {}", path.display()))
 }
 
-/// The ID columns of a partition (plus `spans.kind`), with row numbers.
-fn load_ids(part: &Partition) -> Result<DataFrame> {
+/// The ID columns of a block (plus `spans.kind`), with row numbers.
+fn load_ids(block: &Block) -> Result<DataFrame> {
     let mut sel: Vec<Expr> = vec![col(ROW)];
-    sel.extend(id_columns(part.frame).iter().map(|c| col(*c).cast(DataType::String)));
-    if part.frame == Frame::Spans {
+    sel.extend(
+        id_columns(block.frame)
+            .iter()
+            .map(|c| col(*c).cast(DataType::String)),
+    );
+    if block.frame == Frame::Spans {
         sel.push(col(spans::KIND).cast(DataType::String));
     }
-    scan_file(&part.path)?
-        .with_row_index(ROW, None)
+    block
+        .scan()?
         .select(sel)
         .collect()
-        .ctx(&format!("reading IDs of {}", part.path.display()))
+        .ctx(&format!("reading IDs of {}", block.path.display()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,7 +640,9 @@ pub fn id_hash(s: &[u8]) -> u64 {
     if !rem.is_empty() {
         let mut buf = [0u8; 8];
         buf[..rem.len()].copy_from_slice(rem);
-        h = (h ^ u64::from_le_bytes(buf)).wrapping_mul(K).rotate_left(29);
+        h = (h ^ u64::from_le_bytes(buf))
+            .wrapping_mul(K)
+            .rotate_left(29);
     }
     // murmur3's fmix64.
     h ^= h >> 33;
@@ -517,22 +652,28 @@ pub fn id_hash(s: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// A Bloom filter of ID hashes (about 1% false positives at 10 bits per ID, 7 probes).
+/// A Bloom filter of ID hashes. At [`BITS_PER_ID`] bits per ID and [`PROBES`] probes, about
+/// one lookup in 15,000 hits a block that lacks the ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bloom {
     bits: Vec<u64>,
     k: u32,
 }
 
-const BLOOM_MAGIC: &[u8; 8] = b"SKLBLM01";
-const BITS_PER_ID: usize = 10;
-const PROBES: u32 = 7;
+const BLOOM_MAGIC: &[u8; 8] = b"SKLBLM03";
+/// Filter bits per distinct ID.
+pub const BITS_PER_ID: usize = 20;
+/// Probes per ID.
+pub const PROBES: u32 = 13;
 
 impl Bloom {
     /// An empty filter sized for `n` distinct IDs.
     pub fn with_capacity(n: usize) -> Bloom {
         let words = (n.saturating_mul(BITS_PER_ID) / 64).max(1) + 1;
-        Bloom { bits: vec![0; words], k: PROBES }
+        Bloom {
+            bits: vec![0; words],
+            k: PROBES,
+        }
     }
 
     fn probes(&self, h: u64) -> impl Iterator<Item = usize> + '_ {
@@ -552,70 +693,134 @@ impl Bloom {
 
     /// Whether the hash may have been added (never false for one that was).
     pub fn may_contain(&self, h: u64) -> bool {
-        self.probes(h).all(|b| self.bits[b / 64] & (1 << (b % 64)) != 0)
+        self.probes(h)
+            .all(|b| self.bits[b / 64] & (1 << (b % 64)) != 0)
     }
+}
 
-    /// The filter with the stamp of the file it describes.
-    fn to_bytes(&self, stamp: (u64, u64)) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32 + self.bits.len() * 8);
-        out.extend_from_slice(BLOOM_MAGIC);
-        out.extend_from_slice(&stamp.0.to_le_bytes());
-        out.extend_from_slice(&stamp.1.to_le_bytes());
-        out.extend_from_slice(&self.k.to_le_bytes());
-        out.extend_from_slice(&(self.bits.len() as u32).to_le_bytes());
-        for w in &self.bits {
+/// The filters of one partition file: (first row, rows, filter) per block.
+type Filters = Vec<(u64, u64, Bloom)>;
+
+/// Cache file of a partition's filters: magic, file stamp (size, mtime ns), block count, then
+/// per block: first row, rows, probes, words, bits (all u64, little-endian).
+fn filters_to_bytes(f: &Filters, stamp: (u64, u64)) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(BLOOM_MAGIC);
+    out.extend_from_slice(&stamp.0.to_le_bytes());
+    out.extend_from_slice(&stamp.1.to_le_bytes());
+    out.extend_from_slice(&(f.len() as u64).to_le_bytes());
+    for (start, len, b) in f {
+        out.extend_from_slice(&start.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&u64::from(b.k).to_le_bytes());
+        out.extend_from_slice(&(b.bits.len() as u64).to_le_bytes());
+        for w in &b.bits {
             out.extend_from_slice(&w.to_le_bytes());
         }
-        out
     }
+    out
+}
 
-    /// Read a cached filter; `None` when missing, unreadable or made for another version of
-    /// the partition file.
-    fn load(path: &Path, stamp: (u64, u64)) -> Option<Bloom> {
-        let b = std::fs::read(path).ok()?;
-        let u64_at = |o: usize| -> Option<u64> { Some(u64::from_le_bytes(b.get(o..o + 8)?.try_into().ok()?)) };
-        let u32_at = |o: usize| -> Option<u32> { Some(u32::from_le_bytes(b.get(o..o + 4)?.try_into().ok()?)) };
-        if b.get(..8)? != BLOOM_MAGIC || u64_at(8)? != stamp.0 || u64_at(16)? != stamp.1 {
-            return None;
-        }
-        let k = u32_at(24)?;
-        let words = u32_at(28)? as usize;
-        if k == 0 || k > 32 || words == 0 || b.len() != 32 + words * 8 {
-            return None;
-        }
-        let bits = (0..words).map(|i| u64_at(32 + i * 8)).collect::<Option<Vec<u64>>>()?;
-        Some(Bloom { bits, k })
+/// Read cached filters; `None` when missing, unreadable, or made for another version of the
+/// partition file.
+fn load_filters(path: &Path, stamp: (u64, u64)) -> Option<Filters> {
+    let b = std::fs::read(path).ok()?;
+    let mut pos = 0usize;
+    let mut next = || -> Option<u64> {
+        let v = u64::from_le_bytes(b.get(pos..pos + 8)?.try_into().ok()?);
+        pos += 8;
+        Some(v)
+    };
+    if next()?.to_le_bytes() != *BLOOM_MAGIC || next()? != stamp.0 || next()? != stamp.1 {
+        return None;
     }
+    let n = next()?;
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let (start, len, k, words) = (next()?, next()?, next()?, next()?);
+        if k == 0 || k > 64 || words == 0 || words > (1 << 32) {
+            return None;
+        }
+        let bits = (0..words).map(|_| next()).collect::<Option<Vec<u64>>>()?;
+        out.push((start, len, Bloom { bits, k: k as u32 }));
+    }
+    (pos == b.len()).then_some(out)
 }
 
 /// Size and modification time (ns) of a file: what a cached filter is checked against.
 fn file_stamp(path: &Path) -> Option<(u64, u64)> {
     let m = std::fs::metadata(path).ok()?;
-    let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
     Some((m.len(), t.as_nanos() as u64))
 }
 
 /// Where the filter of one partition is cached.
 fn index_path(ws_dir: &Path, frame: Frame, date: &str) -> PathBuf {
-    ws_dir.join("index").join("investigate").join(frame.name()).join(format!("{date}.bloom"))
+    ws_dir
+        .join("index")
+        .join("investigate")
+        .join(frame.name())
+        .join(format!("{date}.bloom"))
 }
 
-/// Build the filter of one partition file from its ID columns.
-fn build_bloom(frame: Frame, path: &Path) -> Result<Bloom> {
-    let cols: Vec<Expr> = id_columns(frame).iter().map(|c| col(*c).cast(DataType::String)).collect();
-    let df = scan_file(path)?.select(cols).collect().ctx(&format!("indexing IDs of {}", path.display()))?;
-    let mut hashes: Vec<u64> = Vec::new();
-    for c in df.columns() {
-        let ca = c.str().ctx("indexing IDs")?;
-        hashes.extend(ca.iter().flatten().map(|s| id_hash(s.as_bytes())));
+/// The row groups of a Parquet file as (first row, rows).
+fn row_groups(path: &Path) -> Result<Vec<(u64, u64)>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    let mut reader = ParquetReader::new(f);
+    let meta = reader
+        .get_metadata()
+        .ctx(&format!("reading the metadata of {}", path.display()))?;
+    let mut out = Vec::with_capacity(meta.row_groups.len());
+    let mut start = 0u64;
+    for rg in &meta.row_groups {
+        let n = rg.num_rows() as u64;
+        out.push((start, n));
+        start += n;
     }
-    hashes.sort_unstable();
-    hashes.dedup();
-    let mut b = Bloom::with_capacity(hashes.len());
-    for h in hashes {
-        b.insert(h);
+    Ok(out)
+}
+
+/// Build the filters of one partition file from its ID columns, one per row group.
+fn build_filters(frame: Frame, path: &Path) -> Result<Filters> {
+    let cols: Vec<Expr> = id_columns(frame)
+        .iter()
+        .map(|c| col(*c).cast(DataType::String))
+        .collect();
+    let df = scan_file(path)?
+        .select(cols)
+        .collect()
+        .ctx(&format!("indexing IDs of {}", path.display()))?;
+    let cas = df
+        .columns()
+        .iter()
+        .map(|c| c.str().cloned())
+        .collect::<PolarsResult<Vec<StringChunked>>>()
+        .ctx("indexing IDs")?;
+    let mut groups = row_groups(path)?;
+    if groups.iter().map(|g| g.1).sum::<u64>() != df.height() as u64 {
+        // Not what the metadata says: one block for the whole file.
+        groups = vec![(0, df.height() as u64)];
     }
-    Ok(b)
+    let mut out = Vec::with_capacity(groups.len());
+    for (start, len) in groups {
+        let mut hashes: Vec<u64> = Vec::new();
+        for ca in &cas {
+            let part = ca.slice(start as i64, len as usize);
+            hashes.extend(part.iter().flatten().map(|s| id_hash(s.as_bytes())));
+        }
+        hashes.sort_unstable();
+        hashes.dedup();
+        let mut b = Bloom::with_capacity(hashes.len());
+        for h in hashes {
+            b.insert(h);
+        }
+        out.push((start, len, b));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -624,31 +829,49 @@ mod tests {
 
     #[test]
     fn bloom_has_no_false_negatives_and_few_false_positives() {
-        let ids: Vec<String> = (0..5000).map(|i| format!("{i:08x}-0000-4000-8000-{i:012x}")).collect();
+        let ids: Vec<String> = (0..5000)
+            .map(|i| format!("{i:08x}-0000-4000-8000-{i:012x}"))
+            .collect();
         let mut b = Bloom::with_capacity(ids.len());
         for id in &ids {
             b.insert(id_hash(id.as_bytes()));
         }
         assert!(ids.iter().all(|id| b.may_contain(id_hash(id.as_bytes()))));
-        let fp = (0..10_000).filter(|i| b.may_contain(id_hash(format!("other-{i}").as_bytes()))).count();
-        assert!(fp < 300, "{fp} false positives in 10000");
+        let fp = (0..100_000)
+            .filter(|i| b.may_contain(id_hash(format!("other-{i}").as_bytes())))
+            .count();
+        assert!(fp < 30, "{fp} false positives in 100000");
         // Stored and read back, for the same file stamp only.
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.bloom");
-        std::fs::write(&p, b.to_bytes((10, 20))).unwrap();
-        assert_eq!(Bloom::load(&p, (10, 20)), Some(b.clone()));
-        assert_eq!(Bloom::load(&p, (10, 21)), None);
-        std::fs::write(&p, &b.to_bytes((10, 20))[..40]).unwrap();
-        assert_eq!(Bloom::load(&p, (10, 20)), None);
+        let f: Filters = vec![(0, 65_536, b.clone()), (65_536, 7, Bloom::with_capacity(0))];
+        std::fs::write(&p, filters_to_bytes(&f, (10, 20))).unwrap();
+        let back = load_filters(&p, (10, 20)).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].2, b);
+        assert_eq!((back[1].0, back[1].1), (65_536, 7));
+        assert!(load_filters(&p, (10, 21)).is_none());
+        let bytes = filters_to_bytes(&f, (10, 20));
+        std::fs::write(&p, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(load_filters(&p, (10, 20)).is_none());
+        std::fs::write(&p, b"garbage").unwrap();
+        assert!(load_filters(&p, (10, 20)).is_none());
     }
+
+    /// Computed independently (a Python transcription of [`id_hash`]).
+    const HASH_OF_TRACE: u64 = 0xb3ac_cb62_d592_9f98;
+    const HASH_OF_EMPTY: u64 = 0xb800_bd6c_0247_2607;
 
     #[test]
     fn hash_is_stable() {
         // Stored on disk: the value must never change between builds.
-        assert_eq!(id_hash(b""), id_hash(b""));
+        assert_eq!(
+            id_hash(b"1-5759e988-bd862e3fe1be46a994272793"),
+            HASH_OF_TRACE
+        );
+        assert_eq!(id_hash(b""), HASH_OF_EMPTY);
         assert_ne!(id_hash(b"a"), id_hash(b"b"));
         assert_ne!(id_hash(b"12345678"), id_hash(b"123456789"));
-        assert_eq!(id_hash(b"1-5759e988-bd862e3fe1be46a994272793"), 0x4b5c_9e8f_ab3d_7b27_u64.wrapping_add(0) ^ 0 ^ id_hash(b"1-5759e988-bd862e3fe1be46a994272793") ^ 0x4b5c_9e8f_ab3d_7b27);
     }
 
     #[test]
@@ -656,11 +879,27 @@ mod tests {
         let keys = key_set(&["orderRef".to_string()]);
         let id = "abc-123".to_string();
         let ids = vec![&id];
-        assert!(json_has_key_value(r#"{"correlationId":"abc-123"}"#, &keys, &ids));
-        assert!(json_has_key_value(r#"{"ctx":{"Correlation-Id":"abc-123"}}"#, &keys, &ids));
-        assert!(json_has_key_value(r#"{"a":[{"order_ref":"abc-123"}]}"#, &keys, &ids));
+        assert!(json_has_key_value(
+            r#"{"correlationId":"abc-123"}"#,
+            &keys,
+            &ids
+        ));
+        assert!(json_has_key_value(
+            r#"{"ctx":{"Correlation-Id":"abc-123"}}"#,
+            &keys,
+            &ids
+        ));
+        assert!(json_has_key_value(
+            r#"{"a":[{"order_ref":"abc-123"}]}"#,
+            &keys,
+            &ids
+        ));
         assert!(!json_has_key_value(r#"{"other":"abc-123"}"#, &keys, &ids));
-        assert!(!json_has_key_value(r#"{"correlation_id":"abc-1234"}"#, &keys, &ids));
+        assert!(!json_has_key_value(
+            r#"{"correlation_id":"abc-1234"}"#,
+            &keys,
+            &ids
+        ));
         assert!(!json_has_key_value("not json", &keys, &ids));
     }
 

@@ -179,11 +179,11 @@ pub fn report(name: &str) -> Result<&'static Report> {
 
 /// A SQL context with every frame registered under its name, restricted to `window`.
 pub fn context(ws: &Workspace, window: Window) -> Result<SQLContext> {
-    let mut ctx = SQLContext::new();
+    let ctx = SQLContext::new();
     for f in Frame::ALL {
         ctx.register(f.name(), ws.scan_window(f, window.from, window.to)?);
     }
-    service_map::register_views(&mut ctx)?;
+    service_map::register_views(&ctx, ws, window)?;
     Ok(ctx)
 }
 

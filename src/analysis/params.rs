@@ -10,8 +10,14 @@ use crate::workspace::Workspace;
 const US_PER_S: i64 = 1_000_000;
 
 /// The bucket widths chosen from a window, µs: 1m, 5m, 15m, 1h, 6h, 1d.
-pub const BUCKET_LADDER: [i64; 6] =
-    [60 * US_PER_S, 300 * US_PER_S, 900 * US_PER_S, 3600 * US_PER_S, 6 * 3600 * US_PER_S, 86_400 * US_PER_S];
+pub const BUCKET_LADDER: [i64; 6] = [
+    60 * US_PER_S,
+    300 * US_PER_S,
+    900 * US_PER_S,
+    3600 * US_PER_S,
+    6 * 3600 * US_PER_S,
+    86_400 * US_PER_S,
+];
 
 /// The most buckets an automatic bucket width gives (unless the window is longer than
 /// [`MAX_BUCKETS`] days, when buckets are one day).
@@ -21,7 +27,11 @@ pub const MAX_BUCKETS: i64 = 200;
 /// (`30s`, `5m`, `1h`, `1d`); returns µs.
 pub fn parse_bucket(s: &str) -> Result<i64> {
     let t = s.trim();
-    let bad = || Error::Invalid(format!("--bucket {s:?}: expected a whole number and a unit s, m, h, d or w, e.g. 5m"));
+    let bad = || {
+        Error::Invalid(format!(
+            "--bucket {s:?}: expected a whole number and a unit s, m, h, d or w, e.g. 5m"
+        ))
+    };
     let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (n, unit) = t.split_at(split);
     let n: i64 = n.parse().map_err(|_| bad())?;
@@ -41,7 +51,13 @@ pub fn parse_bucket(s: &str) -> Result<i64> {
 
 /// A bucket width for display: `5m`, `6h`, `90s`.
 pub fn format_bucket(us: i64) -> String {
-    for (per, unit) in [(7 * 86_400 * US_PER_S, "w"), (86_400 * US_PER_S, "d"), (3600 * US_PER_S, "h"), (60 * US_PER_S, "m"), (US_PER_S, "s")] {
+    for (per, unit) in [
+        (7 * 86_400 * US_PER_S, "w"),
+        (86_400 * US_PER_S, "d"),
+        (3600 * US_PER_S, "h"),
+        (60 * US_PER_S, "m"),
+        (US_PER_S, "s"),
+    ] {
         if us % per == 0 {
             return format!("{}{unit}", us / per);
         }
@@ -76,12 +92,19 @@ pub fn bucket_for(ws: &Workspace, window: Window) -> Result<i64> {
         ])
         .collect()
         .ctx("finding the time range of the invocations")?;
-    let get = |n: &str| df.column(n).ok().and_then(|c| c.get(0).ok()).and_then(|v| v.extract::<i64>());
+    let get = |n: &str| {
+        df.column(n)
+            .ok()
+            .and_then(|c| c.get(0).ok())
+            .and_then(|v| v.extract::<i64>())
+    };
     let (lo, hi) = (get("a"), get("b"));
-    Ok(match (window.from.or(lo), window.to.or(hi.map(|h| h + 1))) {
-        (Some(a), Some(b)) if b > a => auto_bucket_us(b - a),
-        _ => BUCKET_LADDER[3],
-    })
+    Ok(
+        match (window.from.or(lo), window.to.or(hi.map(|h| h + 1))) {
+            (Some(a), Some(b)) if b > a => auto_bucket_us(b - a),
+            _ => BUCKET_LADDER[3],
+        },
+    )
 }
 
 /// Normalise a `--by` value to the lower-case form the spend SQL compares with
@@ -90,7 +113,11 @@ pub fn bucket_for(ws: &Workspace, window: Window) -> Result<i64> {
 /// Tag keys are compared without regard to case.
 pub fn parse_by(s: &str) -> Result<String> {
     let t = s.trim();
-    let bad = || Error::Invalid(format!("--by {s:?}: expected tag:KEY, service, or another Cost Explorer dimension"));
+    let bad = || {
+        Error::Invalid(format!(
+            "--by {s:?}: expected tag:KEY, service, or another Cost Explorer dimension"
+        ))
+    };
     if t.is_empty() {
         return Err(bad());
     }
@@ -131,7 +158,16 @@ mod tests {
         assert_eq!(parse_bucket("1d").unwrap(), 86_400_000_000);
         assert_eq!(parse_bucket("90S").unwrap(), 90_000_000);
         assert_eq!(parse_bucket("2w").unwrap(), 14 * 86_400_000_000);
-        for bad in ["", "5", "m", "0m", "-5m", "5x", "1.5h", "99999999999999999d"] {
+        for bad in [
+            "",
+            "5",
+            "m",
+            "0m",
+            "-5m",
+            "5x",
+            "1.5h",
+            "99999999999999999d",
+        ] {
             assert!(parse_bucket(bad).is_err(), "{bad}");
         }
         assert_eq!(format_bucket(300_000_000), "5m");
@@ -143,10 +179,22 @@ mod tests {
     #[test]
     fn auto_buckets_stay_between_33_and_200() {
         let h = 3_600_000_000i64;
-        assert_eq!(auto_bucket_us(h), 60_000_000, "an hour: 60 one-minute buckets");
-        assert_eq!(auto_bucket_us(24 * h), 900_000_000, "a day: 96 quarter-hours");
+        assert_eq!(
+            auto_bucket_us(h),
+            60_000_000,
+            "an hour: 60 one-minute buckets"
+        );
+        assert_eq!(
+            auto_bucket_us(24 * h),
+            900_000_000,
+            "a day: 96 quarter-hours"
+        );
         assert_eq!(auto_bucket_us(7 * 24 * h), h, "a week: 168 hours");
-        assert_eq!(auto_bucket_us(30 * 24 * h), 6 * h, "30 days: 120 six-hour buckets");
+        assert_eq!(
+            auto_bucket_us(30 * 24 * h),
+            6 * h,
+            "30 days: 120 six-hour buckets"
+        );
         assert_eq!(auto_bucket_us(365 * 24 * h), 24 * h, "a year: days");
         assert_eq!(auto_bucket_us(0), 60_000_000);
         for span in [h, 3 * h, 17 * h, 50 * h, 300 * h, 1000 * h, 4000 * h] {
@@ -162,7 +210,10 @@ mod tests {
         assert_eq!(parse_by("service").unwrap(), "service");
         assert_eq!(parse_by("SERVICE").unwrap(), "service");
         assert_eq!(parse_by("linked-account").unwrap(), "linked_account");
-        assert_eq!(parse_by("Cost-Category:Owner").unwrap(), "cost_category:owner");
+        assert_eq!(
+            parse_by("Cost-Category:Owner").unwrap(),
+            "cost_category:owner"
+        );
         assert_eq!(parse_by("total").unwrap(), "total");
         assert!(parse_by("tag:").is_err());
         assert!(parse_by(" ").is_err());

@@ -105,9 +105,19 @@ impl PriceTable {
             header
                 .iter()
                 .position(|h| h.eq_ignore_ascii_case(name))
-                .ok_or_else(|| bad(format!("no `{name}` column (header: {})", header.iter().collect::<Vec<_>>().join(","))))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "no `{name}` column (header: {})",
+                        header.iter().collect::<Vec<_>>().join(",")
+                    ))
+                })
         };
-        let (ri, ai, gi, qi) = (find("region")?, find("architecture")?, find("usd_per_gb_s")?, find("usd_per_request")?);
+        let (ri, ai, gi, qi) = (
+            find("region")?,
+            find("architecture")?,
+            find("usd_per_gb_s")?,
+            find("usd_per_request")?,
+        );
         let mut rows: Vec<PriceRow> = Vec::new();
         for rec in rd.records() {
             let rec = rec.map_err(|e| bad(e.to_string()))?;
@@ -118,16 +128,27 @@ impl PriceTable {
             let field = |i: usize| rec.get(i).unwrap_or("");
             let region = field(ri);
             if region.is_empty() {
-                return Err(bad(format!("line {line}: empty region (use `*` for the fallback)")));
+                return Err(bad(format!(
+                    "line {line}: empty region (use `*` for the fallback)"
+                )));
             }
-            let architecture = Arch::parse(field(ai))
-                .ok_or_else(|| bad(format!("line {line}: architecture {:?} is not x86_64 or arm64", field(ai))))?;
+            let architecture = Arch::parse(field(ai)).ok_or_else(|| {
+                bad(format!(
+                    "line {line}: architecture {:?} is not x86_64 or arm64",
+                    field(ai)
+                ))
+            })?;
             let num = |i: usize, what: &str| -> Result<f64> {
                 field(i)
                     .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite() && *v >= 0.0)
-                    .ok_or_else(|| bad(format!("line {line}: {what} {:?} is not a non-negative number", field(i))))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "line {line}: {what} {:?} is not a non-negative number",
+                            field(i)
+                        ))
+                    })
             };
             let row = PriceRow {
                 region: region.to_string(),
@@ -135,13 +156,23 @@ impl PriceTable {
                 usd_per_gb_s: num(gi, "usd_per_gb_s")?,
                 usd_per_request: num(qi, "usd_per_request")?,
             };
-            if rows.iter().any(|r| r.region == row.region && r.architecture == row.architecture) {
-                return Err(bad(format!("line {line}: a second row for {} {}", row.region, architecture.name())));
+            if rows
+                .iter()
+                .any(|r| r.region == row.region && r.architecture == row.architecture)
+            {
+                return Err(bad(format!(
+                    "line {line}: a second row for {} {}",
+                    row.region,
+                    architecture.name()
+                )));
             }
             rows.push(row);
         }
         for a in Arch::ALL {
-            if !rows.iter().any(|r| r.region == ANY_REGION && r.architecture == a) {
+            if !rows
+                .iter()
+                .any(|r| r.region == ANY_REGION && r.architecture == a)
+            {
                 return Err(bad(format!("no `*` (fallback) row for {}", a.name())));
             }
         }
@@ -174,7 +205,11 @@ impl ArchMap {
     pub fn parse(specs: &[String]) -> Result<ArchMap> {
         let mut m = ArchMap::default();
         for s in specs {
-            let bad = || Error::Invalid(format!("--arch {s:?}: expected FUNCTION=ARCH or ARCH, ARCH being x86_64 or arm64"));
+            let bad = || {
+                Error::Invalid(format!(
+                    "--arch {s:?}: expected FUNCTION=ARCH or ARCH, ARCH being x86_64 or arm64"
+                ))
+            };
             match s.split_once('=') {
                 Some((f, a)) => {
                     let f = f.trim();
@@ -206,28 +241,67 @@ mod tests {
     #[test]
     fn builtin_table_parses_and_has_fallbacks() {
         let t = PriceTable::builtin().unwrap();
-        let any = |a: Arch| t.rows.iter().find(|r| r.region == "*" && r.architecture == a).unwrap().clone();
+        let any = |a: Arch| {
+            t.rows
+                .iter()
+                .find(|r| r.region == "*" && r.architecture == a)
+                .unwrap()
+                .clone()
+        };
         assert_eq!(any(Arch::X86_64).usd_per_gb_s, 0.0000166667);
         assert_eq!(any(Arch::Arm64).usd_per_gb_s, 0.0000133334);
         assert_eq!(any(Arch::X86_64).usd_per_request, 0.0000002);
-        assert!(t.rows.iter().any(|r| r.region == "us-east-1" && r.architecture == Arch::Arm64));
+        assert!(
+            t.rows
+                .iter()
+                .any(|r| r.region == "us-east-1" && r.architecture == Arch::Arm64)
+        );
         let df = t.to_frame().unwrap();
         assert_eq!(df.height(), t.rows.len());
-        assert_eq!(df.get_column_names(), ["region", "architecture", "usd_per_gb_s", "usd_per_request"]);
+        assert_eq!(
+            df.get_column_names(),
+            ["region", "architecture", "usd_per_gb_s", "usd_per_request"]
+        );
     }
 
     #[test]
     fn price_files_are_checked() {
         let ok = "# c\nUSD_PER_REQUEST , Architecture,region,usd_per_gb_s,note\n1e-7,ARM,*,0.00001,x\n2e-7,x86,*,0.00002,\n\n";
         let t = PriceTable::parse(ok, "t").unwrap();
-        assert_eq!(t.rows[0], PriceRow { region: "*".into(), architecture: Arch::Arm64, usd_per_gb_s: 0.00001, usd_per_request: 1e-7 });
+        assert_eq!(
+            t.rows[0],
+            PriceRow {
+                region: "*".into(),
+                architecture: Arch::Arm64,
+                usd_per_gb_s: 0.00001,
+                usd_per_request: 1e-7
+            }
+        );
         for (text, want) in [
-            ("region,architecture,usd_per_gb_s\n*,x86_64,1\n", "no `usd_per_request` column"),
-            ("region,architecture,usd_per_gb_s,usd_per_request\n*,sparc,1,1\n", "line 2: architecture \"sparc\""),
-            ("region,architecture,usd_per_gb_s,usd_per_request\n*,x86_64,-1,1\n", "usd_per_gb_s \"-1\""),
-            ("region,architecture,usd_per_gb_s,usd_per_request\n*,x86_64,1,1\n", "no `*` (fallback) row for arm64"),
-            ("region,architecture,usd_per_gb_s,usd_per_request\n*,x86_64,1,1\n*,arm64,1,1\n*,x86_64,2,2\n", "a second row for * x86_64"),
-            ("region,architecture,usd_per_gb_s,usd_per_request\n,x86_64,1,1\n", "empty region"),
+            (
+                "region,architecture,usd_per_gb_s\n*,x86_64,1\n",
+                "no `usd_per_request` column",
+            ),
+            (
+                "region,architecture,usd_per_gb_s,usd_per_request\n*,sparc,1,1\n",
+                "line 2: architecture \"sparc\"",
+            ),
+            (
+                "region,architecture,usd_per_gb_s,usd_per_request\n*,x86_64,-1,1\n",
+                "usd_per_gb_s \"-1\"",
+            ),
+            (
+                "region,architecture,usd_per_gb_s,usd_per_request\n*,x86_64,1,1\n",
+                "no `*` (fallback) row for arm64",
+            ),
+            (
+                "region,architecture,usd_per_gb_s,usd_per_request\n*,x86_64,1,1\n*,arm64,1,1\n*,x86_64,2,2\n",
+                "a second row for * x86_64",
+            ),
+            (
+                "region,architecture,usd_per_gb_s,usd_per_request\n,x86_64,1,1\n",
+                "empty region",
+            ),
         ] {
             let e = PriceTable::parse(text, "t").unwrap_err().to_string();
             assert!(e.contains(want), "{e} lacks {want}");
@@ -236,9 +310,21 @@ mod tests {
 
     #[test]
     fn arch_specs() {
-        let m = ArchMap::parse(&["orders=arm64".into(), "graviton".into(), "orders=x86".into(), "pay=ARM64".into()]).unwrap();
+        let m = ArchMap::parse(&[
+            "orders=arm64".into(),
+            "graviton".into(),
+            "orders=x86".into(),
+            "pay=ARM64".into(),
+        ])
+        .unwrap();
         assert_eq!(m.default, Arch::Arm64);
-        assert_eq!(m.by_function, vec![("orders".to_string(), Arch::X86_64), ("pay".to_string(), Arch::Arm64)]);
+        assert_eq!(
+            m.by_function,
+            vec![
+                ("orders".to_string(), Arch::X86_64),
+                ("pay".to_string(), Arch::Arm64)
+            ]
+        );
         assert!(ArchMap::parse(&["orders=mips".into()]).is_err());
         assert!(ArchMap::parse(&["=arm64".into()]).is_err());
         assert_eq!(ArchMap::parse(&[]).unwrap().to_frame().unwrap().height(), 0);

@@ -12,14 +12,25 @@
 //! (`spans.segment_id`, resolved at parse time, also for independent subsegments), so "the owner
 //! of the parent" is two equality joins.
 //!
+//! The calls are a materialised view: computed over all spans the first time a query reads
+//! them after the spans changed, and cached in `<workspace>/index/service-map/calls.parquet`
+//! with a stamp of the SQL and of every spans partition file (size, mtime); later queries read
+//! the cache. A window keeps the calls that start inside it (links across the window's edge
+//! are kept). The cache is derived data: safe to delete.
+//!
 //! [`service_map`] runs the node and edge reports together for callers that want both (the
 //! chart, the desktop app).
+
+use std::any::Any;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use super::{Params, Window, run_report};
-use crate::error::{PolarsContext, Result};
+use crate::error::{Error, PolarsContext, Result};
+use crate::model::{Frame, ts_dtype};
 use crate::workspace::Workspace;
 
 /// Name of the derived table of service-map calls (one row per request a node received).
@@ -46,12 +57,129 @@ pub const CALLS_COLUMNS: &[&str] = &[
 /// Type of the node that sends the requests entering root segments (its name is the same).
 pub const CLIENT: &str = "client";
 
-/// Register the derived service-map tables ([`CALLS_TABLE`]) in `ctx`, over the `spans` table
-/// already registered there. The table is lazy: nothing is read until a query uses it.
-pub fn register_views(ctx: &mut SQLContext) -> Result<()> {
-    let calls = ctx.execute(CALLS_SQL).ctx("planning queries/service-map-calls.sql")?;
-    ctx.register(CALLS_TABLE, calls);
+/// The schema of [`CALLS_TABLE`].
+pub fn calls_schema() -> Schema {
+    CALLS_COLUMNS
+        .iter()
+        .map(|c| {
+            let t = match *c {
+                "start" => ts_dtype(),
+                "duration_ms" => DataType::Float64,
+                "error" | "fault" | "throttle" => DataType::Boolean,
+                _ => DataType::String,
+            };
+            Field::new((*c).into(), t)
+        })
+        .collect()
+}
+
+/// The calls of `spans` (a frame in the `spans` schema), by `queries/service-map-calls.sql`,
+/// in [`calls_schema`].
+pub fn calls_of(spans: LazyFrame) -> Result<LazyFrame> {
+    let mut ctx = SQLContext::new();
+    ctx.register(Frame::Spans.name(), spans);
+    let lf = ctx
+        .execute(CALLS_SQL)
+        .ctx("planning queries/service-map-calls.sql")?;
+    Ok(lf.select(
+        calls_schema()
+            .iter()
+            .map(|(n, t)| col(n.clone()).cast(t.clone()))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Register the derived service-map tables ([`CALLS_TABLE`]) of `ws` in `ctx`, restricted to
+/// calls starting in `window`. Nothing is read or computed until a query uses the table.
+pub fn register_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Result<()> {
+    let scan = Arc::new(CallsScan { ws: ws.clone() });
+    let args = ScanArgsAnonymous {
+        schema: Some(Arc::new(calls_schema())),
+        name: "service_map_calls",
+        ..Default::default()
+    };
+    let mut lf = LazyFrame::anonymous_scan(scan, args).ctx("registering service_map_calls")?;
+    if let Some(f) = window.from {
+        lf = lf.filter(col("start").cast(DataType::Int64).gt_eq(lit(f)));
+    }
+    if let Some(t) = window.to {
+        lf = lf.filter(col("start").cast(DataType::Int64).lt(lit(t)));
+    }
+    ctx.register(CALLS_TABLE, lf);
     Ok(())
+}
+
+/// The lazily materialised calls of a workspace.
+struct CallsScan {
+    ws: Workspace,
+}
+
+impl AnonymousScan for CallsScan {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn schema(&self, _infer_schema_length: Option<usize>) -> PolarsResult<SchemaRef> {
+        Ok(Arc::new(calls_schema()))
+    }
+
+    fn scan(&self, _args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
+        materialized_calls(&self.ws)
+            .map_err(|e| polars_err!(ComputeError: "service_map_calls: {}", e))
+    }
+}
+
+/// Where the cached calls live.
+fn cache_paths(ws: &Workspace) -> (PathBuf, PathBuf) {
+    let dir = ws.dir().join("index").join("service-map");
+    (dir.join("calls.parquet"), dir.join("calls.stamp"))
+}
+
+/// What the cached calls were computed from: the SQL and every spans partition file.
+fn stamp(ws: &Workspace) -> Result<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(CALLS_SQL.as_bytes());
+    for (date, path) in ws.frame_files(Frame::Spans)? {
+        let meta =
+            std::fs::metadata(&path).map_err(|e| Error::io("reading the metadata of", &path, e))?;
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        h.update(format!("{date}\t{}\t{mtime}\n", meta.len()).as_bytes());
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The calls of every span in `ws`: from the cache when it is current, else computed and
+/// cached (a cache that cannot be written is computed again next time).
+pub fn materialized_calls(ws: &Workspace) -> Result<DataFrame> {
+    let (data, stamp_file) = cache_paths(ws);
+    let want = stamp(ws)?;
+    if std::fs::read_to_string(&stamp_file).is_ok_and(|s| s.trim() == want)
+        && let Some(df) = read_cache(&data)
+    {
+        return Ok(df);
+    }
+    let df = calls_of(ws.scan(Frame::Spans)?)?
+        .collect()
+        .ctx("computing service_map_calls")?;
+    if let Some(dir) = data.parent()
+        && std::fs::create_dir_all(dir).is_ok()
+        && crate::workspace::write_parquet_atomic(&data, df.clone()).is_ok()
+    {
+        let _ = crate::workspace::write_atomic(&stamp_file, want.as_bytes());
+    }
+    Ok(df)
+}
+
+/// The cached calls, when readable and in the current schema.
+fn read_cache(path: &Path) -> Option<DataFrame> {
+    let f = std::fs::File::open(path).ok()?;
+    let df = ParquetReader::new(f).finish().ok()?;
+    (df.schema().as_ref() == &calls_schema()).then_some(df)
 }
 
 /// The service map of a window: the `service-map-nodes` and `service-map-edges` reports.
@@ -128,16 +256,21 @@ mod tests {
             df.vstack_mut(r).unwrap();
         }
         let schema = Frame::Spans.schema();
-        let casts: Vec<Expr> = schema.iter().map(|(n, t)| col(n.clone()).cast(t.clone())).collect();
+        let casts: Vec<Expr> = schema
+            .iter()
+            .map(|(n, t)| col(n.clone()).cast(t.clone()))
+            .collect();
         df.lazy().select(casts)
     }
 
     fn run(spans: LazyFrame, sql: &str) -> Vec<Vec<String>> {
         let mut ctx = SQLContext::new();
-        ctx.register("spans", spans);
-        register_views(&mut ctx).unwrap();
+        ctx.register(CALLS_TABLE, calls_of(spans).unwrap());
         let df = ctx.execute(sql).unwrap().collect().unwrap();
-        crate::export::cells(&df).into_iter().map(|r| r.iter().map(|c| c.text()).collect()).collect()
+        crate::export::cells(&df)
+            .into_iter()
+            .map(|r| r.iter().map(|c| c.text()).collect())
+            .collect()
     }
 
     const OK: (bool, bool, bool) = (false, false, false);
@@ -147,32 +280,184 @@ mod tests {
         let t = "1-5f000000-000000000000000000000001";
         let rows = vec![
             // API Gateway root with a Lambda invoke subsegment.
-            span(t, "a1", None, "a1", "api/prod", Some("AWS::ApiGateway::Stage"), "segment", None, None, 50.0, OK),
-            span(t, "a2", Some("a1"), "a1", "Lambda", None, "subsegment", Some("aws"), Some("fn"), 48.0, (false, true, false)),
+            span(
+                t,
+                "a1",
+                None,
+                "a1",
+                "api/prod",
+                Some("AWS::ApiGateway::Stage"),
+                "segment",
+                None,
+                None,
+                50.0,
+                OK,
+            ),
+            span(
+                t,
+                "a2",
+                Some("a1"),
+                "a1",
+                "Lambda",
+                None,
+                "subsegment",
+                Some("aws"),
+                Some("fn"),
+                48.0,
+                (false, true, false),
+            ),
             // The AWS::Lambda service segment and the function segment below it.
-            span(t, "l1", Some("a2"), "l1", "fn", Some("AWS::Lambda"), "segment", None, None, 47.0, OK),
-            span(t, "f1", Some("l1"), "f1", "fn", Some("AWS::Lambda::Function"), "segment", None, None, 40.0, (true, false, false)),
+            span(
+                t,
+                "l1",
+                Some("a2"),
+                "l1",
+                "fn",
+                Some("AWS::Lambda"),
+                "segment",
+                None,
+                None,
+                47.0,
+                OK,
+            ),
+            span(
+                t,
+                "f1",
+                Some("l1"),
+                "f1",
+                "fn",
+                Some("AWS::Lambda::Function"),
+                "segment",
+                None,
+                None,
+                40.0,
+                (true, false, false),
+            ),
             // A DynamoDB call answered by an inferred segment, an SQS call that is not, a remote call.
-            span(t, "d1", Some("f1"), "f1", "DynamoDB", None, "subsegment", Some("aws"), Some("tbl"), 5.0, OK),
-            span(t, "i1", Some("d1"), "i1", "DynamoDB", Some("AWS::DynamoDB::Table"), "inferred", None, Some("tbl"), 5.0, OK),
-            span(t, "q1", Some("f1"), "f1", "SQS", None, "subsegment", Some("aws"),
-                Some("https://sqs.us-east-1.amazonaws.com/123456789012/jobs"), 7.0, OK),
-            span(t, "r1", Some("f1"), "f1", "api.example.com", None, "subsegment", Some("remote"), Some("api.example.com"), 9.0, (false, false, true)),
+            span(
+                t,
+                "d1",
+                Some("f1"),
+                "f1",
+                "DynamoDB",
+                None,
+                "subsegment",
+                Some("aws"),
+                Some("tbl"),
+                5.0,
+                OK,
+            ),
+            span(
+                t,
+                "i1",
+                Some("d1"),
+                "i1",
+                "DynamoDB",
+                Some("AWS::DynamoDB::Table"),
+                "inferred",
+                None,
+                Some("tbl"),
+                5.0,
+                OK,
+            ),
+            span(
+                t,
+                "q1",
+                Some("f1"),
+                "f1",
+                "SQS",
+                None,
+                "subsegment",
+                Some("aws"),
+                Some("https://sqs.us-east-1.amazonaws.com/123456789012/jobs"),
+                7.0,
+                OK,
+            ),
+            span(
+                t,
+                "r1",
+                Some("f1"),
+                "f1",
+                "api.example.com",
+                None,
+                "subsegment",
+                Some("remote"),
+                Some("api.example.com"),
+                9.0,
+                (false, false, true),
+            ),
             // A custom subsegment is not a call.
-            span(t, "c1", Some("f1"), "f1", "## handler", None, "subsegment", None, None, 30.0, OK),
+            span(
+                t,
+                "c1",
+                Some("f1"),
+                "f1",
+                "## handler",
+                None,
+                "subsegment",
+                None,
+                None,
+                30.0,
+                OK,
+            ),
         ];
         let edges = run(
             spans_frame(rows),
             "SELECT source, source_type, target, target_type, duration_ms, error, fault, throttle FROM service_map_calls ORDER BY target, source",
         );
         let want: Vec<Vec<&str>> = vec![
-            vec!["fn", "AWS::Lambda::Function", "api.example.com", "remote", "9", "false", "false", "true"],
-            vec!["client", "client", "api/prod", "AWS::ApiGateway::Stage", "50", "false", "false", "false"],
+            vec![
+                "fn",
+                "AWS::Lambda::Function",
+                "api.example.com",
+                "remote",
+                "9",
+                "false",
+                "false",
+                "true",
+            ],
+            vec![
+                "client",
+                "client",
+                "api/prod",
+                "AWS::ApiGateway::Stage",
+                "50",
+                "false",
+                "false",
+                "false",
+            ],
             // Figures of the service segment; the fault of the invoke subsegment and the error
             // of the function segment both show.
-            vec!["api/prod", "AWS::ApiGateway::Stage", "fn", "AWS::Lambda::Function", "47", "true", "true", "false"],
-            vec!["fn", "AWS::Lambda::Function", "jobs", "AWS::SQS::Queue", "7", "false", "false", "false"],
-            vec!["fn", "AWS::Lambda::Function", "tbl", "AWS::DynamoDB::Table", "5", "false", "false", "false"],
+            vec![
+                "api/prod",
+                "AWS::ApiGateway::Stage",
+                "fn",
+                "AWS::Lambda::Function",
+                "47",
+                "true",
+                "true",
+                "false",
+            ],
+            vec![
+                "fn",
+                "AWS::Lambda::Function",
+                "jobs",
+                "AWS::SQS::Queue",
+                "7",
+                "false",
+                "false",
+                "false",
+            ],
+            vec![
+                "fn",
+                "AWS::Lambda::Function",
+                "tbl",
+                "AWS::DynamoDB::Table",
+                "5",
+                "false",
+                "false",
+                "false",
+            ],
         ];
         assert_eq!(edges, want);
     }
@@ -183,11 +468,45 @@ mod tests {
         let rows = vec![
             // A function segment whose parent was never imported, with an SNS call answered
             // by an inferred segment (topic named by its ARN).
-            span(t, "f1", Some("gone"), "f1", "fn", Some("AWS::Lambda::Function"), "segment", None, None, 10.0, OK),
-            span(t, "s1", Some("f1"), "f1", "SNS", None, "subsegment", Some("aws"),
-                Some("arn:aws:sns:us-east-1:123456789012:topic-a"), 3.0, OK),
-            span(t, "i1", Some("s1"), "i1", "SNS", Some("AWS::SNS"), "inferred", None,
-                Some("arn:aws:sns:us-east-1:123456789012:topic-a"), 3.0, OK),
+            span(
+                t,
+                "f1",
+                Some("gone"),
+                "f1",
+                "fn",
+                Some("AWS::Lambda::Function"),
+                "segment",
+                None,
+                None,
+                10.0,
+                OK,
+            ),
+            span(
+                t,
+                "s1",
+                Some("f1"),
+                "f1",
+                "SNS",
+                None,
+                "subsegment",
+                Some("aws"),
+                Some("arn:aws:sns:us-east-1:123456789012:topic-a"),
+                3.0,
+                OK,
+            ),
+            span(
+                t,
+                "i1",
+                Some("s1"),
+                "i1",
+                "SNS",
+                Some("AWS::SNS"),
+                "inferred",
+                None,
+                Some("arn:aws:sns:us-east-1:123456789012:topic-a"),
+                3.0,
+                OK,
+            ),
         ];
         let got = run(
             spans_frame(rows),
@@ -195,7 +514,10 @@ mod tests {
         );
         assert_eq!(
             got,
-            vec![vec!["-", "fn", "AWS::Lambda::Function"], vec!["fn", "topic-a", "AWS::SNS"]]
+            vec![
+                vec!["-", "fn", "AWS::Lambda::Function"],
+                vec!["fn", "topic-a", "AWS::SNS"]
+            ]
         );
     }
 }

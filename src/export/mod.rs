@@ -1,13 +1,16 @@
-//! Render and export frames: aligned tables, spreadsheet-safe CSV, JSON.
+//! Render and export frames: aligned tables, spreadsheet-safe CSV, JSON, Parquet; report
+//! bundles ([`bundle`]).
 //!
 //! Every value goes through [`Cell`], so the three outputs agree: times are ISO-8601 UTC,
 //! nulls are empty (CSV, table) or `null` (JSON), floats print their shortest exact form.
+
+pub mod bundle;
 
 use std::io::Write;
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PolarsContext, Result};
 use crate::parse::time::format_iso;
 
 /// Output formats of reports and queries.
@@ -20,6 +23,26 @@ pub enum OutputFormat {
     Csv,
     /// A JSON array of objects.
     Json,
+    /// Apache Parquet, Snappy-compressed: typed columns as the frame holds them (times stay
+    /// timestamps, text is not neutralised). Binary: needs `--out FILE`.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// Whether the format is binary (not for a terminal).
+    pub fn is_binary(self) -> bool {
+        matches!(self, OutputFormat::Parquet)
+    }
+
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "txt",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
 }
 
 /// One rendered value.
@@ -137,25 +160,42 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
             cw.flush().map_err(io)?;
         }
         OutputFormat::Json => {
-            let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
-            let rows: Vec<serde_json::Value> = cells(df)
-                .into_iter()
-                .map(|row| {
-                    let mut m = serde_json::Map::new();
-                    for (n, c) in names.iter().zip(row) {
-                        let v = match c {
-                            Cell::Null => serde_json::Value::Null,
-                            Cell::Bool(b) => serde_json::Value::Bool(b),
-                            Cell::Text(s) => serde_json::Value::String(s),
-                            Cell::Number(s) => serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s)),
-                        };
-                        m.insert(n.clone(), v);
-                    }
-                    serde_json::Value::Object(m)
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *w, &rows).map_err(|e| Error::Invalid(format!("writing JSON: {e}")))?;
-            writeln!(w).map_err(io)?;
+            // Written by hand so each object keeps the frame's column order (a serde_json
+            // Map would sort the keys).
+            let json = |v: &serde_json::Value| serde_json::to_string(v).map_err(|e| Error::Invalid(format!("writing JSON: {e}")));
+            let names: Vec<String> = df
+                .get_column_names()
+                .iter()
+                .map(|s| json(&serde_json::Value::String(s.to_string())))
+                .collect::<Result<_>>()?;
+            let rows = cells(df);
+            if rows.is_empty() {
+                writeln!(w, "[]").map_err(io)?;
+                return Ok(());
+            }
+            write!(w, "[").map_err(io)?;
+            for (i, row) in rows.into_iter().enumerate() {
+                write!(w, "{}\n  {{", if i == 0 { "" } else { "," }).map_err(io)?;
+                for (j, (n, c)) in names.iter().zip(row).enumerate() {
+                    let v = match c {
+                        Cell::Null => serde_json::Value::Null,
+                        Cell::Bool(b) => serde_json::Value::Bool(b),
+                        Cell::Text(s) => serde_json::Value::String(s),
+                        Cell::Number(s) => serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s)),
+                    };
+                    write!(w, "{}\n    {n}: {}", if j == 0 { "" } else { "," }, json(&v)?).map_err(io)?;
+                }
+                write!(w, "\n  }}").map_err(io)?;
+            }
+            writeln!(w, "\n]").map_err(io)?;
+        }
+        OutputFormat::Parquet => {
+            let mut df = df.clone();
+            ParquetWriter::new(&mut *w)
+                .with_compression(ParquetCompression::Snappy)
+                .finish(&mut df)
+                .ctx("writing Parquet")?;
+            w.flush().map_err(io)?;
         }
     }
     Ok(())
@@ -164,6 +204,29 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_keeps_the_column_order() {
+        let df = df!("z" => ["a\"b"], "a" => [1.5f64], "m" => [true]).unwrap();
+        let mut out = Vec::new();
+        write(&df, OutputFormat::Json, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "[\n  {\n    \"z\": \"a\\\"b\",\n    \"a\": 1.5,\n    \"m\": true\n  }\n]\n");
+        let mut out = Vec::new();
+        write(&df.head(Some(0)), OutputFormat::Json, &mut out).unwrap();
+        assert_eq!(out, b"[]\n");
+    }
+
+    #[test]
+    fn parquet_keeps_types_and_text() {
+        let df = df!("message" => ["=1+1", "ok"], "n" => [1.5f64, 2.0], "b" => [true, false]).unwrap();
+        let mut out = Vec::new();
+        write(&df, OutputFormat::Parquet, &mut out).unwrap();
+        assert_eq!(&out[..4], b"PAR1");
+        let back = ParquetReader::new(std::io::Cursor::new(out)).finish().unwrap();
+        assert!(back.equals_missing(&df), "{back}");
+        assert!(OutputFormat::Parquet.is_binary() && !OutputFormat::Csv.is_binary());
+    }
 
     #[test]
     fn csv_cells_are_neutralised() {

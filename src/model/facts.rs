@@ -7,14 +7,14 @@
 //! `Status: error|timeout`, `Task timed out`, a fault/error on the function segment, or an
 //! ERROR-level line of that request.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 
 use polars::prelude::{DataFrame, PolarsResult};
 
 use super::builders::{InvocationRow, InvocationsBuilder};
 
 /// Outcome of an invocation, worst wins when facts disagree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// Completed without an error signal.
     #[default]
@@ -46,7 +46,7 @@ impl Status {
 }
 
 /// The figures of a REPORT line (text) or a `platform.report` event (JSON).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// `Duration` / `durationMs`.
     pub duration_ms: Option<f64>,
@@ -69,7 +69,7 @@ pub struct Report {
 }
 
 /// What a fact says.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum FactKind {
     /// A line of the invocation was seen (any Lambda line with the request ID).
     Seen,
@@ -106,7 +106,7 @@ pub enum FactKind {
 }
 
 /// One fact about one invocation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvocationFact {
     /// Lambda request ID.
     pub request_id: String,
@@ -182,8 +182,8 @@ fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 /// the next invocation after resetting the environment. It is kept in `init_ms` but not
 /// counted as a cold start.
 pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut by_id: HashMap<&str, Acc> = HashMap::new();
+    let mut order: Vec<&str> = Vec::with_capacity(facts.len() / 3);
+    let mut by_id: HashMap<&str, Acc> = HashMap::with_capacity_and_hasher(facts.len() / 3, Default::default());
     for f in facts {
         let acc = by_id.entry(f.request_id.as_str()).or_insert_with(|| {
             order.push(f.request_id.as_str());
@@ -244,9 +244,9 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
 
     // Suppressed inits: walk each stream in time order; an init right after a timeout or an
     // out-of-memory end in the same environment is not a cold start.
-    let mut suppressed: HashMap<&str, bool> = HashMap::new();
+    let mut suppressed: HashMap<&str, bool> = HashMap::default();
     {
-        let mut per_stream: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
+        let mut per_stream: HashMap<&str, Vec<(i64, &str)>> = HashMap::default();
         for id in &order {
             let a = &by_id[id];
             if let (Some(stream), Some(t)) = (a.log_stream.as_deref(), a.start_line.or(a.start_est)) {

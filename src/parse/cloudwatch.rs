@@ -249,7 +249,12 @@ pub fn parse_json_records(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
 /// `FilteredLogEvent`), checked and parsed exactly as the same event read from a FilterLogEvents
 /// file: counts the record, skips a missing message or time, an oversized message or a repeated
 /// event ID. Keep one `st` across the events of one log group, as an import keeps one per file.
-pub fn parse_api_event(st: &mut MessageState, ev: &ApiEvent<'_>, ctx: &ParseContext, out: &mut Batch) {
+pub fn parse_api_event(
+    st: &mut MessageState,
+    ev: &ApiEvent<'_>,
+    ctx: &ParseContext,
+    out: &mut Batch,
+) {
     fn s(v: Option<&str>) -> Option<Val<'_>> {
         v.map(|v| Val::Str(std::borrow::Cow::Borrowed(v)))
     }

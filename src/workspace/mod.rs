@@ -35,6 +35,10 @@ const META_FILE: &str = "skylens-workspace.json";
 const DATA_FILE: &str = "data.parquet";
 const US_PER_DAY: i64 = 86_400_000_000;
 
+/// Rows per Parquet row group. Readers that want a few rows (investigate) read only the row
+/// groups that hold them.
+pub const ROW_GROUP_ROWS: usize = 16_384;
+
 /// A workspace directory.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -366,6 +370,7 @@ pub fn write_parquet_atomic(path: &Path, mut df: DataFrame) -> Result<()> {
         let f = tmp.as_file();
         ParquetWriter::new(f)
             .with_compression(ParquetCompression::Snappy)
+            .with_row_group_size(Some(ROW_GROUP_ROWS))
             .finish(&mut df)
             .ctx(&format!("writing {}", path.display()))?;
         f.sync_all().map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;

@@ -76,3 +76,20 @@ pub fn skylens_ok(args: &[&str]) -> String {
     );
     out
 }
+
+/// The first object of a JSON array printed by Skylens lists its keys in `header` order.
+pub fn assert_key_order(text: &str, header: &[&str]) {
+    let first = &text[..text.find('}').unwrap_or(text.len())];
+    let pos: Vec<usize> = header
+        .iter()
+        .map(|h| {
+            first
+                .find(&format!("\"{h}\":"))
+                .unwrap_or_else(|| panic!("{h} missing from {first}"))
+        })
+        .collect();
+    assert!(
+        pos.windows(2).all(|w| w[0] < w[1]),
+        "keys not in column order {header:?}:\n{first}"
+    );
+}

@@ -6,7 +6,7 @@
 pub mod proxy;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -113,9 +113,7 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     req.push_str("\r\n");
     s.write_all(req.as_bytes())?;
     s.write_all(body)?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf)?;
-    let resp = proxy::parse_response(&buf).ok_or_else(|| std::io::Error::other("bad HTTP response"))?;
+    let resp = proxy::read_response(s)?;
     Ok((resp.status, String::from_utf8_lossy(&resp.body).into_owned()))
 }
 

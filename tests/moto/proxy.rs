@@ -9,7 +9,7 @@
 //!
 //! Every request is logged with its operation and whether a fault was injected.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -206,9 +206,9 @@ fn read_message(r: &mut impl BufRead, until_eof: bool) -> std::io::Result<Option
     Ok(Some(m))
 }
 
-/// Parse a whole HTTP response.
-pub fn parse_response(buf: &[u8]) -> Option<Message> {
-    read_message(&mut BufReader::new(buf), true).ok().flatten()
+/// Read one HTTP response from a connection.
+pub fn read_response(conn: TcpStream) -> std::io::Result<Message> {
+    read_message(&mut BufReader::new(conn), true)?.ok_or_else(|| std::io::Error::other("no HTTP response"))
 }
 
 fn operation(req: &Message) -> String {
@@ -417,7 +417,6 @@ fn forward(req: &Message, upstream: u16) -> std::io::Result<Message> {
     head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", req.body.len()));
     up.write_all(head.as_bytes())?;
     up.write_all(&req.body)?;
-    let mut buf = Vec::new();
-    up.read_to_end(&mut buf)?;
-    parse_response(&buf).ok_or_else(|| std::io::Error::other("bad upstream response"))
+    // Read by Content-Length: the server may keep the connection open despite `Connection: close`.
+    read_message(&mut BufReader::new(up), true)?.ok_or_else(|| std::io::Error::other("no upstream response"))
 }

@@ -10,7 +10,7 @@
 //! pages of one query go to [`crate::parse::cost::parse_cost_and_usage`] together, as an import
 //! of that output would; GetTags pages go to [`crate::parse::cost::parse_tags`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -182,30 +182,20 @@ pub fn pages_json(pages: &[GetCostAndUsageOutput]) -> Vec<u8> {
 
 /// Days of `[start, end)` that are closed: before `today`, and not estimated in the pages.
 pub fn closed_days(pages: &[GetCostAndUsageOutput], start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Vec<String> {
-    let mut estimated: BTreeSet<String> = BTreeSet::new();
-    for r in pages.iter().flat_map(|p| p.results_by_time.iter().flatten()) {
-        if r.estimated {
-            if let Some(p) = &r.time_period {
-                // A period may span days (it doesn't at DAILY granularity, but be safe).
-                let (s, e) = (NaiveDate::parse_from_str(p.start(), "%Y-%m-%d"), NaiveDate::parse_from_str(p.end(), "%Y-%m-%d"));
-                if let (Ok(mut d), Ok(e)) = (s, e) {
-                    while d < e.max(d.succ_opt().unwrap_or(d)) {
-                        estimated.insert(d.to_string());
-                        match d.succ_opt() {
-                            Some(n) => d = n,
-                            None => break,
-                        }
-                    }
-                }
-            }
-        }
-    }
+    // Estimated periods, as date ranges (a period may span days at other granularities).
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let estimated: Vec<(NaiveDate, NaiveDate)> = pages
+        .iter()
+        .flat_map(|p| p.results_by_time.iter().flatten())
+        .filter(|r| r.estimated)
+        .filter_map(|r| r.time_period.as_ref())
+        .filter_map(|p| Some((date(p.start())?, date(p.end())?)))
+        .collect();
     let mut out = Vec::new();
     let mut d = start;
     while d < end && d < today {
-        let s = d.to_string();
-        if !estimated.contains(&s) {
-            out.push(s);
+        if !estimated.iter().any(|(s, e)| *s <= d && (d < *e || s == e)) {
+            out.push(d.to_string());
         }
         match d.succ_opt() {
             Some(n) => d = n,

@@ -27,6 +27,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod journal;
 pub mod progress;
 pub mod state;
 
@@ -319,14 +320,25 @@ impl StoreQueue {
         }
         let (ws, state) = (self.ws.clone(), self.state.clone());
         let reports = tokio::task::spawn_blocking(move || -> Result<Vec<files::FileReport>> {
-            let (parsed, updates): (Vec<Parsed>, Vec<Vec<Update>>) = items.into_iter().unzip();
+            let (mut parsed, updates): (Vec<Parsed>, Vec<Vec<Update>>) = items.into_iter().unzip();
+            // Invocation facts wait in the journal; they are assembled when the pull ends.
+            let mut facts = Vec::new();
+            for p in &mut parsed {
+                facts.append(&mut p.batch.facts);
+            }
             let reports = files::store(&ws, parsed)?;
+            journal::append(&ws, &facts)?;
             let updates: Vec<Update> = updates.into_iter().flatten().collect();
             apply_updates(&ws, &state, &updates)?;
             Ok(reports)
         })
         .await
         .map_err(|e| Error::Invalid(format!("store task failed: {e}")))??;
+        self.count(reports);
+        Ok(())
+    }
+
+    fn count(&self, reports: Vec<files::FileReport>) {
         if let Ok(mut t) = self.totals.lock() {
             for r in reports {
                 t.records += r.records;
@@ -339,6 +351,40 @@ impl StoreQueue {
                 }
             }
         }
+    }
+
+    /// Assemble every invocation fact in the journal (this pull's, and those of an earlier pull
+    /// that was killed) into the `invocations` frame, then empty the journal.
+    pub(crate) async fn finish_invocations(&self, origin: crate::workspace::manifest::Origin) -> Result<()> {
+        let _p = self.pending.lock().await;
+        let ws = self.ws.clone();
+        let reports = tokio::task::spawn_blocking(move || -> Result<Vec<files::FileReport>> {
+            let facts = journal::read(&ws)?;
+            if facts.is_empty() {
+                journal::clear(&ws)?;
+                return Ok(vec![]);
+            }
+            let n = facts.len();
+            let batch = crate::parse::Batch { facts, ..Default::default() };
+            let parsed = Parsed {
+                path: PathBuf::from(format!("aws:invocations ({n} facts)")),
+                format: crate::parse::Format::CloudWatchEvents,
+                envelopes: vec![],
+                batch,
+                origin,
+            };
+            let reports = files::store(&ws, vec![parsed])?;
+            journal::clear(&ws)?;
+            Ok(reports)
+        })
+        .await
+        .map_err(|e| Error::Invalid(format!("store task failed: {e}")))??;
+        // The facts were read already (as records of the windows they came from).
+        let reports = reports.into_iter().map(|mut r| {
+            r.records = 0;
+            r
+        });
+        self.count(reports.collect());
         Ok(())
     }
 
@@ -562,10 +608,20 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
             first_err.get_or_insert(e);
         }
     }
-    // Whatever happened, store what was fetched.
+    // Whatever happened, store what was fetched, then assemble the invocations.
     run.store.flush().await?;
     if let Some(e) = first_err {
         return Err(e);
+    }
+    if !run.opts.dry_run {
+        let origin = crate::workspace::manifest::Origin::Api {
+            service: "lambda".into(),
+            region: regions.join(","),
+            target: "invocations".into(),
+            from: iso_ms(run.opts.from_ms),
+            to: iso_ms(run.opts.to_ms),
+        };
+        run.store.finish_invocations(origin).await?;
     }
 
     let calls = stats.calls();
