@@ -29,7 +29,7 @@ events = con.execute(
     SELECT fg.log_group, e.message AS message
     FROM (
         SELECT filename, unnest(events) AS e
-        FROM read_json(?, format = 'auto', records = false, filename = true,
+        FROM read_json(?, format = 'auto', records = true, filename = true,
                        maximum_object_size = 2000000000,
                        columns = {'events': 'STRUCT(logStreamName VARCHAR, "timestamp" BIGINT, message VARCHAR, ingestionTime BIGINT, eventId VARCHAR)[]'})
     ) AS j

@@ -25,6 +25,7 @@
 -- function is not a call. A segment whose parent is not in the workspace counts for its node,
 -- with a null source (on no edge).
 WITH tops AS (
+    -- Every segment document (segment or inferred segment) and the node it stands for.
     SELECT
         trace_id, id, parent_id, origin, kind, start, duration_ms,
         COALESCE(error, FALSE) AS error,
@@ -49,9 +50,12 @@ WITH tops AS (
     WHERE kind IN ('segment', 'inferred')
 ),
 parent_ids AS (
+    -- Span IDs that some segment document hangs from.
     SELECT DISTINCT parent_id AS pid FROM tops WHERE parent_id IS NOT NULL
 ),
 owned AS (
+    -- The spans that matter (downstream calls, and parents of segment documents), each with
+    -- the node owning it: the segment document it belongs to (`segment_id`).
     SELECT
         s.trace_id, s.id, s.name, s.kind, s.namespace, s.resource, s.start, s.duration_ms,
         COALESCE(s.error, FALSE) AS error,
@@ -65,6 +69,8 @@ owned AS (
     WHERE (s.kind = 'subsegment' AND s.namespace IN ('aws', 'remote')) OR a.pid IS NOT NULL
 ),
 linked AS (
+    -- Each segment document with the span it hangs from (when that span is known), and whether
+    -- it is the function segment below its own function's AWS::Lambda segment (a `hop`).
     SELECT
         t.*,
         p.owner_id, p.owner_origin, p.owner, p.owner_type,
@@ -75,11 +81,13 @@ linked AS (
     LEFT JOIN owned AS p ON t.trace_id = p.trace_id AND t.parent_id = p.id
 ),
 function_hops AS (
+    -- Flags of the function segments, to count on their AWS::Lambda segment's request.
     SELECT trace_id, owner_id, MAX(error) AS error, MAX(fault) AS fault, MAX(throttle) AS throttle
     FROM linked WHERE hop
     GROUP BY trace_id, owner_id
 ),
 segment_calls AS (
+    -- Calls answered by a segment document: from the owner of its parent (or `client`).
     SELECT
         l.trace_id, l.id AS span_id, l.start,
         CASE WHEN l.parent_id IS NULL THEN 'client' ELSE l.owner END AS source,
@@ -93,6 +101,7 @@ segment_calls AS (
     WHERE NOT l.hop AND NOT (l.parent_id IS NULL AND l.kind = 'inferred')
 ),
 downstream_calls AS (
+    -- `aws`/`remote` subsegments that no segment document answers: the resource is the node.
     SELECT
         trace_id, id AS span_id, start, owner AS source, owner_type AS source_type,
         CASE

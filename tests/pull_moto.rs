@@ -245,10 +245,12 @@ fn throttling_and_server_errors_lose_nothing() {
     seed(&m, &files);
     let costs = demo_costs(&files);
     m.seed_costs(&[costs["team"].clone(), costs["env"].clone(), costs["service"].clone()]);
-    // Every third request fails: 429 and 400 throttling, 500, 503, a dropped connection.
+    // Every third request fails: 429 and 400 throttling, 500, 503, a dropped connection; and
+    // every fourth BatchGetTraces answers with its traces unprocessed.
     p.set_plan(Plan {
         every: 3,
         faults: vec![Fault::Throttle429, Fault::Server500, Fault::Throttle400, Fault::Unavailable503, Fault::Drop],
+        unprocessed_every: 4,
         ..Default::default()
     });
     let ws = Workspace::open_or_create(tmp.path().join("pulled")).unwrap();
@@ -262,7 +264,11 @@ fn throttling_and_server_errors_lose_nothing() {
     assert!(p.injected() >= 5, "faults were injected: {}", p.injected());
     let calls: u64 = s.calls.values().sum();
     let attempts: u64 = s.attempts.values().sum();
-    assert_eq!(attempts, calls + p.injected() as u64, "each injected fault cost one retry: {:?} {:?}", s.calls, s.attempts);
+    let faults = p.log().iter().filter(|x| x.injected && x.status != 200).count() as u64;
+    assert_eq!(attempts, calls + faults, "each injected fault cost one retry: {:?} {:?}", s.calls, s.attempts);
+    let unprocessed = p.log().iter().filter(|x| x.op == "BatchGetTraces" && x.injected && x.status == 200).count() as u64;
+    assert!(unprocessed > 0, "some traces came back unprocessed");
+    assert!(s.calls_of("xray:BatchGetTraces") >= files.stats.traces.div_ceil(5) + unprocessed, "unprocessed IDs were asked again");
     assert_eq!(s.events, files.stats.log_events);
     let imp = imported(&tmp.path().join("imported"), &files);
     assert_same_frames(&ws, &imp, &Frame::ALL);

@@ -8,7 +8,7 @@ use polars::prelude::DataFrame;
 
 use super::{
     ChartOptions, Drawn, GRID, HEADER_H, INK, MUTED, OrDrawn, Swatch, WIDTH, clean_label, count_of,
-    fmt_int, fmt_num, fmt_tick, frames, header, legend, nice_max, no_data, text_style, time_ticks,
+    fmt_num, fmt_tick, frames, header, legend, nice_max, no_data, text_style, time_ticks,
     window_text,
 };
 use crate::analysis::params::format_bucket;

@@ -49,6 +49,8 @@ pub struct Plan {
     pub tags: Option<serde_json::Value>,
     /// Recorded Logs Insights rows: (log group, bucket start ms, fields).
     pub insights_rows: Vec<(String, i64, Vec<(String, String)>)>,
+    /// Answer every n-th BatchGetTraces with its traces moved to `UnprocessedTraceIds` (0: never).
+    pub unprocessed_every: usize,
 }
 
 /// One request seen.
@@ -384,6 +386,21 @@ fn serve(conn: TcpStream, upstream: u16, st: &Mutex<State>) -> std::io::Result<(
             Action::Forward => {
                 let resp = forward(&req, upstream)?;
                 let mut body = resp.body;
+                if op == "BatchGetTraces" {
+                    let n = st.lock().unwrap().plan.unprocessed_every;
+                    let k = st.lock().unwrap().log.iter().filter(|x| x.op == op).count() + 1;
+                    if n > 0 && k % n == 0 {
+                        let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                        let ids: Vec<serde_json::Value> =
+                            v["Traces"].as_array().map(|a| a.iter().map(|t| t["Id"].clone()).collect()).unwrap_or_default();
+                        if !ids.is_empty() {
+                            v["Traces"] = serde_json::json!([]);
+                            v["UnprocessedTraceIds"] = ids.into();
+                            body = v.to_string().into_bytes();
+                            seen.injected = true;
+                        }
+                    }
+                }
                 if op == "GetTraceSummaries" {
                     let text = String::from_utf8_lossy(&body).replace("\"Users\": {}", "\"Users\": []").replace("\"Users\":{}", "\"Users\":[]");
                     body = text.into_bytes();

@@ -354,14 +354,15 @@ impl StoreQueue {
     }
 
     /// Assemble every invocation fact in the journal (this pull's, and those of an earlier pull
-    /// that was killed) into the `invocations` frame, then empty the journal.
-    pub(crate) async fn finish_invocations(&self, origin: crate::workspace::manifest::Origin) -> Result<()> {
+    /// that was killed or cancelled) into the `invocations` frame, then empty the journal unless
+    /// `keep`: a cancelled pull keeps its facts, so the pull that resumes it assembles them again
+    /// with its own (an invocation cut in two by the cancel comes out whole).
+    pub(crate) async fn finish_invocations(&self, origin: crate::workspace::manifest::Origin, keep: bool) -> Result<()> {
         let _p = self.pending.lock().await;
         let ws = self.ws.clone();
         let reports = tokio::task::spawn_blocking(move || -> Result<Vec<files::FileReport>> {
             let facts = journal::read(&ws)?;
             if facts.is_empty() {
-                journal::clear(&ws)?;
                 return Ok(vec![]);
             }
             let n = facts.len();
@@ -374,7 +375,9 @@ impl StoreQueue {
                 origin,
             };
             let reports = files::store(&ws, vec![parsed])?;
-            journal::clear(&ws)?;
+            if !keep {
+                journal::clear(&ws)?;
+            }
             Ok(reports)
         })
         .await
@@ -621,7 +624,7 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
             from: iso_ms(run.opts.from_ms),
             to: iso_ms(run.opts.to_ms),
         };
-        run.store.finish_invocations(origin).await?;
+        run.store.finish_invocations(origin, run.cancelled()).await?;
     }
 
     let calls = stats.calls();
