@@ -21,33 +21,53 @@ use skylens::source::pull::{self, Services};
 use skylens::workspace::Workspace;
 
 fn main() {
-    let target: u64 = std::env::var("SKYLENS_PULL_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let target: u64 = std::env::var("SKYLENS_PULL_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let tmp = tempfile::tempdir().expect("tempdir");
     // Calibrate: events per API request of the demo.
     let (probe, _, _) = moto::demo_files(&tmp.path().join("probe"), 1000, 2);
     let per_request = probe.stats.log_events as f64 / 1000.0;
     let requests = ((target as f64 / per_request).ceil() as u64).max(10);
     let (files, from, to) = moto::demo_files(&tmp.path().join("raw"), requests, 2);
-    let per_group: Vec<u64> =
-        moto::demo_events(&files).values().map(|s| s.values().map(|v| v.len() as u64).sum()).collect();
+    let per_group: Vec<u64> = moto::demo_events(&files)
+        .values()
+        .map(|s| s.values().map(|v| v.len() as u64).sum())
+        .collect();
     let events: u64 = per_group.iter().sum();
 
     let m = moto::Moto::start();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let t = Instant::now();
     rt.block_on(async {
         let cfg = moto::sdk_config(&m.url).await;
         moto::seed_logs(&cfg, &files).await;
     });
     let seed_s = t.elapsed().as_secs_f64();
-    eprintln!("seeded {events} events in {} log groups in {seed_s:.1}s", per_group.len());
+    eprintln!(
+        "seeded {events} events in {} log groups in {seed_s:.1}s",
+        per_group.len()
+    );
 
-    println!("| page size | events | log groups | wall (s) | events/s | FilterLogEvents calls | minimum | over minimum | all calls |");
+    println!(
+        "| page size | events | log groups | wall (s) | events/s | FilterLogEvents calls | minimum | over minimum | all calls |"
+    );
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for limit in [None, Some(1_000)] {
-        let ws = Workspace::open_or_create(tmp.path().join(format!("ws-{}", limit.unwrap_or(10_000)))).expect("workspace");
+        let ws =
+            Workspace::open_or_create(tmp.path().join(format!("ws-{}", limit.unwrap_or(10_000))))
+                .expect("workspace");
         let mut o = moto::pull_options(&m.url, from, to);
-        o.services = Services { logs: true, traces: false, costs: false };
+        o.services = Services {
+            logs: true,
+            traces: false,
+            costs: false,
+        };
         o.page_limit = limit;
         let t = Instant::now();
         let s = pull::pull(&ws, o, pull::progress::silent()).expect("pull");

@@ -29,14 +29,21 @@ use skylens::workspace::Workspace;
 use skylens::workspace::manifest::Origin;
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// Seed logs and traces of the demo into moto (directly, not through the proxy).
 fn seed(m: &Moto, files: &DemoFiles) -> (u64, u64) {
     rt().block_on(async {
         let cfg = moto::sdk_config(&m.url).await;
-        (moto::seed_logs(&cfg, files).await, moto::seed_traces(&cfg, files).await)
+        (
+            moto::seed_logs(&cfg, files).await,
+            moto::seed_traces(&cfg, files).await,
+        )
     })
 }
 
@@ -66,8 +73,15 @@ fn imported_without(dir: &Path, files: &DemoFiles, skip: &[&str]) -> Workspace {
 fn frame(ws: &Workspace, f: Frame, drop: &[&str]) -> DataFrame {
     let df = ws.read(f).unwrap();
     let df = df.drop_many(drop.iter().copied());
-    let by: Vec<Expr> = df.get_column_names().iter().map(|c| col(c.as_str())).collect();
-    df.lazy().sort_by_exprs(by, SortMultipleOptions::default().with_nulls_last(true)).collect().unwrap()
+    let by: Vec<Expr> = df
+        .get_column_names()
+        .iter()
+        .map(|c| col(c.as_str()))
+        .collect();
+    df.lazy()
+        .sort_by_exprs(by, SortMultipleOptions::default().with_nulls_last(true))
+        .collect()
+        .unwrap()
 }
 
 /// The four frames of two workspaces are equal, except the CloudWatch event IDs (moto assigns
@@ -76,21 +90,41 @@ fn assert_same_frames(pulled: &Workspace, imported: &Workspace, frames: &[Frame]
     for &f in frames {
         let drop: &[&str] = if f == Frame::Logs { &["event_id"] } else { &[] };
         let (a, b) = (frame(pulled, f, drop), frame(imported, f, drop));
-        assert_eq!(a.height(), b.height(), "frame {} row counts differ: pulled {} vs imported {}", f.name(), a.height(), b.height());
+        assert_eq!(
+            a.height(),
+            b.height(),
+            "frame {} row counts differ: pulled {} vs imported {}",
+            f.name(),
+            a.height(),
+            b.height()
+        );
         if !a.equals_missing(&b) {
             let rows = |df: &DataFrame| -> Vec<String> {
-                (0..df.height()).map(|i| format!("{:?}", df.get_row(i).unwrap().0)).collect()
+                (0..df.height())
+                    .map(|i| format!("{:?}", df.get_row(i).unwrap().0))
+                    .collect()
             };
             let (ra, rb) = (rows(&a), rows(&b));
             let only_a: Vec<&String> = ra.iter().filter(|r| !rb.contains(r)).take(4).collect();
             let only_b: Vec<&String> = rb.iter().filter(|r| !ra.contains(r)).take(4).collect();
-            panic!("frame {} differs; columns {:?}\nonly pulled: {only_a:#?}\nonly imported: {only_b:#?}", f.name(), a.get_column_names());
+            panic!(
+                "frame {} differs; columns {:?}\nonly pulled: {only_a:#?}\nonly imported: {only_b:#?}",
+                f.name(),
+                a.get_column_names()
+            );
         }
     }
 }
 
 fn report(ws: &Workspace, name: &str) -> String {
-    common::skylens_ok(&["report", name, "--format", "csv", "--workspace", &ws.dir().display().to_string()])
+    common::skylens_ok(&[
+        "report",
+        name,
+        "--format",
+        "csv",
+        "--workspace",
+        &ws.dir().display().to_string(),
+    ])
 }
 
 fn ceil_div(a: u64, b: u64) -> u64 {
@@ -99,7 +133,10 @@ fn ceil_div(a: u64, b: u64) -> u64 {
 
 /// The FilterLogEvents calls pagination needs: one per page of `limit` events, at least one per group.
 fn min_filter_calls(files: &DemoFiles, limit: u64) -> u64 {
-    demo_events(files).values().map(|s| ceil_div(s.values().map(|v| v.len() as u64).sum(), limit).max(1)).sum()
+    demo_events(files)
+        .values()
+        .map(|s| ceil_div(s.values().map(|v| v.len() as u64).sum(), limit).max(1))
+        .sum()
 }
 
 fn assert_no_problems(s: &PullSummary) {
@@ -153,7 +190,12 @@ fn pull_equals_import_then_second_pull_is_nearly_free() {
     // Costs: the pull asks by team, by env, then by SERVICE (two pages); the second pull
     // refreshes the two estimated days, which are final by then.
     let costs = demo_costs(&files);
-    let days: Vec<String> = costs["service"]["ResultsByTime"].as_array().unwrap().iter().map(|r| r["TimePeriod"]["Start"].as_str().unwrap().to_string()).collect();
+    let days: Vec<String> = costs["service"]["ResultsByTime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["TimePeriod"]["Start"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(days.len(), 3);
     let estimated: Vec<String> = days[1..].to_vec();
     let (s1, s2) = two_pages(&costs["service"]);
@@ -185,15 +227,30 @@ fn pull_equals_import_then_second_pull_is_nearly_free() {
     let groups = demo_events(&files).len() as u64;
     assert_eq!(s.groups.len() as u64, groups);
     // Pagination: exactly the calls the page size allows.
-    assert_eq!(s.calls_of("logs:FilterLogEvents"), min_filter_calls(&files, limit as u64), "{:?}", s.calls);
+    assert_eq!(
+        s.calls_of("logs:FilterLogEvents"),
+        min_filter_calls(&files, limit as u64),
+        "{:?}",
+        s.calls
+    );
     assert_eq!(s.calls_of("logs:DescribeLogGroups"), 1);
     assert_eq!(s.calls_of("xray:GetTraceSummaries"), 1);
-    assert_eq!(s.calls_of("xray:BatchGetTraces"), ceil_div(files.stats.traces, 5));
-    assert_eq!(s.calls_of("ce:GetCostAndUsage"), 4, "team, env and two pages by SERVICE");
+    assert_eq!(
+        s.calls_of("xray:BatchGetTraces"),
+        ceil_div(files.stats.traces, 5)
+    );
+    assert_eq!(
+        s.calls_of("ce:GetCostAndUsage"),
+        4,
+        "team, env and two pages by SERVICE"
+    );
     assert_eq!(s.ce_calls, 4);
     assert!((s.ce_cost_usd - 0.04).abs() < 1e-9);
     assert_eq!(s.calls_of("ce:GetTags"), 0, "tag keys were given");
-    assert_eq!(p.count("FilterLogEvents") as u64, s.calls_of("logs:FilterLogEvents"));
+    assert_eq!(
+        p.count("FilterLogEvents") as u64,
+        s.calls_of("logs:FilterLogEvents")
+    );
 
     // The same frames and reports as importing the same data from files.
     let imp = imported(&tmp.path().join("imported"), &files);
@@ -203,11 +260,18 @@ fn pull_equals_import_then_second_pull_is_nearly_free() {
     }
     // The manifest records every window fetched.
     let manifest = ws.manifest().unwrap();
-    let api = |svc: &str| manifest.entries.iter().filter(|e| matches!(&e.origin, Origin::Api { service, .. } if service == svc)).count();
+    let api = |svc: &str| {
+        manifest
+            .entries
+            .iter()
+            .filter(|e| matches!(&e.origin, Origin::Api { service, .. } if service == svc))
+            .count()
+    };
     assert!(api("logs") as u64 >= groups, "{}", api("logs"));
     assert_eq!(api("xray"), 1);
     assert_eq!(api("ce"), 3);
-    let sync: serde_json::Value = serde_json::from_slice(&std::fs::read(ws.dir().join("sync.json")).unwrap()).unwrap();
+    let sync: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.dir().join("sync.json")).unwrap()).unwrap();
     assert_eq!(sync["logs"].as_object().unwrap().len() as u64, groups);
 
     // Second pull of the same window: at most one call per log group, Cost Explorer only for
@@ -215,10 +279,23 @@ fn pull_equals_import_then_second_pull_is_nearly_free() {
     let before = frame(&ws, Frame::Logs, &[]).height();
     let s2 = pull::pull(&ws, opts(), pull::progress::silent()).unwrap();
     assert_no_problems(&s2);
-    assert!(s2.calls_of("logs:FilterLogEvents") <= groups, "{:?}", s2.calls);
+    assert!(
+        s2.calls_of("logs:FilterLogEvents") <= groups,
+        "{:?}",
+        s2.calls
+    );
     assert!(s2.calls_of("xray:GetTraceSummaries") <= 1);
-    assert_eq!(s2.calls_of("ce:GetCostAndUsage"), 3, "only the estimated days, once per grouping: {:?}", s2.calls);
-    assert_eq!(frame(&ws, Frame::Logs, &[]).height(), before, "nothing added twice");
+    assert_eq!(
+        s2.calls_of("ce:GetCostAndUsage"),
+        3,
+        "only the estimated days, once per grouping: {:?}",
+        s2.calls
+    );
+    assert_eq!(
+        frame(&ws, Frame::Logs, &[]).height(),
+        before,
+        "nothing added twice"
+    );
     assert_same_frames(&ws, &imp, &[Frame::Logs, Frame::Spans, Frame::Invocations]);
     // The estimates were replaced by the final figures; the closed day kept its figure.
     let c = ws.read(Frame::Costs).unwrap();
@@ -227,7 +304,10 @@ fn pull_equals_import_then_second_pull_is_nearly_free() {
     let est = c.column("estimated").unwrap().bool().unwrap();
     assert_eq!(est.sum().unwrap_or(0), 0, "every figure is final now");
     let total = |df: &DataFrame| df.column("amount").unwrap().f64().unwrap().sum().unwrap();
-    assert!(total(&c) > total(&imp_c) * 1.05, "refreshed figures are stored");
+    assert!(
+        total(&c) > total(&imp_c) * 1.05,
+        "refreshed figures are stored"
+    );
 
     // Third pull: every day closed, every window fetched: no Cost Explorer call at all.
     let s3 = pull::pull(&ws, opts(), pull::progress::silent()).unwrap();
@@ -244,12 +324,22 @@ fn throttling_and_server_errors_lose_nothing() {
     let p = Proxy::start(m.port);
     seed(&m, &files);
     let costs = demo_costs(&files);
-    m.seed_costs(&[costs["team"].clone(), costs["env"].clone(), costs["service"].clone()]);
+    m.seed_costs(&[
+        costs["team"].clone(),
+        costs["env"].clone(),
+        costs["service"].clone(),
+    ]);
     // Every third request fails: 429 and 400 throttling, 500, 503, a dropped connection; and
     // every fourth BatchGetTraces answers with its traces unprocessed.
     p.set_plan(Plan {
         every: 3,
-        faults: vec![Fault::Throttle429, Fault::Server500, Fault::Throttle400, Fault::Unavailable503, Fault::Drop],
+        faults: vec![
+            Fault::Throttle429,
+            Fault::Server500,
+            Fault::Throttle400,
+            Fault::Unavailable503,
+            Fault::Drop,
+        ],
         unprocessed_every: 4,
         ..Default::default()
     });
@@ -264,11 +354,28 @@ fn throttling_and_server_errors_lose_nothing() {
     assert!(p.injected() >= 5, "faults were injected: {}", p.injected());
     let calls: u64 = s.calls.values().sum();
     let attempts: u64 = s.attempts.values().sum();
-    let faults = p.log().iter().filter(|x| x.injected && x.status != 200).count() as u64;
-    assert_eq!(attempts, calls + faults, "each injected fault cost one retry: {:?} {:?}", s.calls, s.attempts);
-    let unprocessed = p.log().iter().filter(|x| x.op == "BatchGetTraces" && x.injected && x.status == 200).count() as u64;
+    let faults = p
+        .log()
+        .iter()
+        .filter(|x| x.injected && x.status != 200)
+        .count() as u64;
+    assert_eq!(
+        attempts,
+        calls + faults,
+        "each injected fault cost one retry: {:?} {:?}",
+        s.calls,
+        s.attempts
+    );
+    let unprocessed = p
+        .log()
+        .iter()
+        .filter(|x| x.op == "BatchGetTraces" && x.injected && x.status == 200)
+        .count() as u64;
     assert!(unprocessed > 0, "some traces came back unprocessed");
-    assert!(s.calls_of("xray:BatchGetTraces") >= files.stats.traces.div_ceil(5) + unprocessed, "unprocessed IDs were asked again");
+    assert!(
+        s.calls_of("xray:BatchGetTraces") >= files.stats.traces.div_ceil(5) + unprocessed,
+        "unprocessed IDs were asked again"
+    );
     assert_eq!(s.events, files.stats.log_events);
     let imp = imported(&tmp.path().join("imported"), &files);
     assert_same_frames(&ws, &imp, &Frame::ALL);
@@ -282,7 +389,11 @@ fn interrupted_pull_resumes_without_duplicates() {
     let p = Proxy::start(m.port);
     seed(&m, &files);
     let costs = demo_costs(&files);
-    m.seed_costs(&[costs["team"].clone(), costs["env"].clone(), costs["service"].clone()]);
+    m.seed_costs(&[
+        costs["team"].clone(),
+        costs["env"].clone(),
+        costs["service"].clone(),
+    ]);
     let dir = tmp.path().join("pulled");
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
@@ -320,7 +431,10 @@ fn interrupted_pull_resumes_without_duplicates() {
         a
     };
     // The 8th FilterLogEvents request hangs; the pull is killed there, mid log group.
-    p.set_plan(Plan { hang_after: Some(("FilterLogEvents".into(), 7)), ..Default::default() });
+    p.set_plan(Plan {
+        hang_after: Some(("FilterLogEvents".into(), 7)),
+        ..Default::default()
+    });
     let mut child = Command::new(common::skylens_bin())
         .args(args(&[]))
         .envs(moto::cli_env(&p.url, &home))
@@ -330,8 +444,14 @@ fn interrupted_pull_resumes_without_duplicates() {
         .unwrap();
     let t = Instant::now();
     while p.count("FilterLogEvents") < 8 {
-        assert!(t.elapsed() < Duration::from_secs(60), "the pull did not get far enough");
-        assert!(child.try_wait().unwrap().is_none(), "the pull ended before it was interrupted");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the pull did not get far enough"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the pull ended before it was interrupted"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -341,20 +461,41 @@ fn interrupted_pull_resumes_without_duplicates() {
     let ws = Workspace::open(&dir).unwrap();
     let stored = ws.read(Frame::Logs).unwrap().height();
     assert!(stored > 0, "what was fetched before the kill is stored");
-    assert!((stored as u64) < files.stats.log_events, "the pull was interrupted");
+    assert!(
+        (stored as u64) < files.stats.log_events,
+        "the pull was interrupted"
+    );
 
     // Resume: no duplicates, nothing lost, and the stored part is not fetched again.
     p.set_plan(Plan::default());
     p.clear_log();
-    let out = Command::new(common::skylens_bin()).args(args(&["--json"])).envs(moto::cli_env(&p.url, &home)).output().unwrap();
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(common::skylens_bin())
+        .args(args(&["--json"]))
+        .envs(moto::cli_env(&p.url, &home))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let resumed_calls = s["calls"]["logs:FilterLogEvents"].as_u64().unwrap();
     let full = min_filter_calls(&files, 100);
-    assert!(resumed_calls < full, "resumed ({resumed_calls} calls), not restarted ({full})");
-    assert!(resumed_calls + (interrupted_calls as u64) <= full + 2 * demo_events(&files).len() as u64);
+    assert!(
+        resumed_calls < full,
+        "resumed ({resumed_calls} calls), not restarted ({full})"
+    );
+    assert!(
+        resumed_calls + (interrupted_calls as u64) <= full + 2 * demo_events(&files).len() as u64
+    );
     // (X-Ray is skipped here: compare with the logs and costs files only.)
-    let imp = imported_without(&tmp.path().join("imported"), &files, &[skylens::source::demo::KIND_TRACES]);
+    let imp = imported_without(
+        &tmp.path().join("imported"),
+        &files,
+        &[skylens::source::demo::KIND_TRACES],
+    );
     assert_same_frames(&ws, &imp, &[Frame::Logs, Frame::Invocations, Frame::Costs]);
 
     // A pull cancelled from its progress callback stores what it fetched and resumes too.
@@ -364,7 +505,11 @@ fn interrupted_pull_resumes_without_duplicates() {
     o.page_limit = Some(100);
     o.store_every = 1;
     o.concurrency = 1;
-    o.services = Services { logs: true, traces: false, costs: false };
+    o.services = Services {
+        logs: true,
+        traces: false,
+        costs: false,
+    };
     o.cancel = Some(cancel.clone());
     let c2 = cancel.clone();
     let progress: pull::ProgressFn = Arc::new(move |e| {
@@ -392,7 +537,12 @@ fn logs_insights_push_down_with_recorded_responses() {
         moto::create_groups(&cfg, &groups).await;
     });
     let day = 86_400_000i64;
-    let to = chrono::Utc::now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+    let to = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
     let from = to - 10 * day;
     // Recorded results: three hours per function.
     let mut rows = Vec::new();
@@ -410,44 +560,87 @@ fn logs_insights_push_down_with_recorded_responses() {
             ));
         }
     }
-    p.set_plan(Plan { insights_rows: rows.clone(), ..Default::default() });
+    p.set_plan(Plan {
+        insights_rows: rows.clone(),
+        ..Default::default()
+    });
     let tmp = tempfile::tempdir().unwrap();
     let ws = Workspace::open_or_create(tmp.path()).unwrap();
     let mut o: PullOptions = pull_options(&p.url, from, to);
     o.log_groups = vec![];
-    o.services = Services { logs: true, traces: false, costs: false };
+    o.services = Services {
+        logs: true,
+        traces: false,
+        costs: false,
+    };
     o.insights = InsightsMode::Auto;
     o.insights_threshold_ms = 7 * day;
     let s = pull::pull(&ws, o.clone(), pull::progress::silent()).unwrap();
     assert_no_problems(&s);
     assert!(s.insights, "a 10-day window is aggregated server-side");
     assert_eq!(s.calls_of("logs:FilterLogEvents"), 0, "no raw events");
-    assert_eq!(s.calls_of("logs:DescribeLogGroups"), 2, "55 groups, 50 per page");
+    assert_eq!(
+        s.calls_of("logs:DescribeLogGroups"),
+        2,
+        "55 groups, 50 per page"
+    );
     let queries = p.queries();
     // Per query file: 50 groups over 240 h in slices of 200 h (10,000 rows), and 5 groups at once.
-    assert_eq!(queries.len(), 2 * 3, "{:?}", queries.iter().map(|q| (q.1.len(), q.2, q.3)).collect::<Vec<_>>());
+    assert_eq!(
+        queries.len(),
+        2 * 3,
+        "{:?}",
+        queries
+            .iter()
+            .map(|q| (q.1.len(), q.2, q.3))
+            .collect::<Vec<_>>()
+    );
     for (text, gs, start, end, _) in &queries {
         assert!(gs.len() <= 50);
-        assert!(!text.contains('#') && text.contains("stats") && text.contains("bin(1h)"), "{text}");
+        assert!(
+            !text.contains('#') && text.contains("stats") && text.contains("bin(1h)"),
+            "{text}"
+        );
         let hours = ((end - start) as usize).div_ceil(3600);
-        assert!(hours * gs.len() <= 10_000, "{hours} h × {} groups", gs.len());
+        assert!(
+            hours * gs.len() <= 10_000,
+            "{hours} h × {} groups",
+            gs.len()
+        );
     }
     let served: usize = queries.iter().map(|q| q.4).sum();
-    assert_eq!(served, 2 * rows.len(), "every recorded row was asked for once per query file");
+    assert_eq!(
+        served,
+        2 * rows.len(),
+        "every recorded row was asked for once per query file"
+    );
     assert_eq!(s.aggregate_rows as usize, 2 * rows.len() * 3);
     let agg = skylens::source::cloudwatch::insights::read(&ws).unwrap();
     assert_eq!(agg.height(), 2 * rows.len() * 3);
     let inv = agg
         .lazy()
-        .filter(col("query").eq(lit("lambda-report")).and(col("metric").eq(lit("invocations"))).and(col("function").eq(lit("fn-07"))))
+        .filter(
+            col("query")
+                .eq(lit("lambda-report"))
+                .and(col("metric").eq(lit("invocations")))
+                .and(col("function").eq(lit("fn-07"))),
+        )
         .collect()
         .unwrap();
     assert_eq!(inv.height(), 3);
-    assert_eq!(inv.column("value").unwrap().f64().unwrap().get(0), Some(107.0));
+    assert_eq!(
+        inv.column("value").unwrap().f64().unwrap().get(0),
+        Some(107.0)
+    );
     // Again: the window is aggregated already.
     let s2 = pull::pull(&ws, o, pull::progress::silent()).unwrap();
     assert_eq!(s2.calls_of("logs:StartQuery"), 0, "{:?}", s2.calls);
-    assert_eq!(skylens::source::cloudwatch::insights::read(&ws).unwrap().height(), 2 * rows.len() * 3);
+    assert_eq!(
+        skylens::source::cloudwatch::insights::read(&ws)
+            .unwrap()
+            .height(),
+        2 * rows.len() * 3
+    );
 }
 
 #[test]
@@ -488,27 +681,68 @@ fn a_missing_permission_is_reported_and_the_rest_is_pulled() {
     ];
 
     // A dry run sends nothing and says what it would do.
-    let out = Command::new(common::skylens_bin()).args(base).arg("--dry-run").envs(moto::cli_env(&p.url, &home)).output().unwrap();
+    let out = Command::new(common::skylens_bin())
+        .args(base)
+        .arg("--dry-run")
+        .envs(moto::cli_env(&p.url, &home))
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(p.log().is_empty(), "a dry run makes no call: {:?}", p.log().iter().map(|s| &s.op).collect::<Vec<_>>());
-    for call in ["logs:DescribeLogGroups", "logs:FilterLogEvents", "xray:GetTraceSummaries", "ce:GetTags", "ce:GetCostAndUsage"] {
+    assert!(
+        p.log().is_empty(),
+        "a dry run makes no call: {:?}",
+        p.log().iter().map(|s| &s.op).collect::<Vec<_>>()
+    );
+    for call in [
+        "logs:DescribeLogGroups",
+        "logs:FilterLogEvents",
+        "xray:GetTraceSummaries",
+        "ce:GetTags",
+        "ce:GetCostAndUsage",
+    ] {
         assert!(text.contains(call), "{call} in\n{text}");
     }
 
-    let out = Command::new(common::skylens_bin()).args(base).envs(moto::cli_env(&p.url, &home)).output().unwrap();
+    let out = Command::new(common::skylens_bin())
+        .args(base)
+        .envs(moto::cli_env(&p.url, &home))
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "partial pull exits 1\n{text}\n{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "partial pull exits 1\n{text}\n{err}"
+    );
     assert!(text.contains("3 problem(s)"), "{text}");
-    assert!(text.contains("logs us-east-1 /aws/lambda/payments: logs:FilterLogEvents: AccessDeniedException"), "{text}");
+    assert!(
+        text.contains(
+            "logs us-east-1 /aws/lambda/payments: logs:FilterLogEvents: AccessDeniedException"
+        ),
+        "{text}"
+    );
     assert!(text.contains("missing IAM permission"), "{text}");
     assert!(text.contains("ce:GetTags"), "{text}");
-    assert!(!text.contains(moto::KEY) && !err.contains(moto::KEY), "credentials are never printed");
+    assert!(
+        !text.contains(moto::KEY) && !err.contains(moto::KEY),
+        "credentials are never printed"
+    );
     // Everything else was pulled.
     let ws = Workspace::open(&dir).unwrap();
     let logs = ws.read(Frame::Logs).unwrap();
-    let groups: Vec<String> = logs.column("log_group").unwrap().unique().unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+    let groups: Vec<String> = logs
+        .column("log_group")
+        .unwrap()
+        .unique()
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
     assert_eq!(groups.len(), demo_events(&files).len() - 1, "{groups:?}");
     assert!(!groups.iter().any(|g| g.ends_with("payments")));
     assert!(ws.read(Frame::Spans).unwrap().height() > 0);
@@ -543,9 +777,14 @@ fn only_read_apis_are_called() {
             for needle in ["::Client", ".send()", "Client::new", "Client::from_conf"] {
                 // A whole word: `aws::Clients` (the wrappers) is fine.
                 let hit = text.match_indices(needle).any(|(i, _)| {
-                    !text[i + needle.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    !text[i + needle.len()..]
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
                 });
-                assert!(!hit, "{} uses an AWS client ({needle}); only src/source/pull/aws.rs may", f.display());
+                assert!(
+                    !hit,
+                    "{} uses an AWS client ({needle}); only src/source/pull/aws.rs may",
+                    f.display()
+                );
             }
         }
     }
@@ -555,7 +794,10 @@ fn only_read_apis_are_called() {
     let mut ops: Vec<String> = Vec::new();
     let flat: String = code.split_whitespace().collect::<Vec<_>>().join("");
     for part in flat.split(".client.").skip(1) {
-        let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         ops.push(name);
     }
     let snake = |s: &str| {
@@ -576,7 +818,9 @@ fn only_read_apis_are_called() {
     assert_eq!(ops, want, "the calls in aws.rs are exactly READ_APIS");
     // The README's least-privilege policy.
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme.find("```json\n{\n  \"Version\"").expect("an IAM policy in the README");
+    let start = readme
+        .find("```json\n{\n  \"Version\"")
+        .expect("an IAM policy in the README");
     let json = &readme[start + 8..];
     let json = &json[..json.find("```").unwrap()];
     let policy: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -584,10 +828,19 @@ fn only_read_apis_are_called() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+        .flat_map(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+        })
         .collect();
     actions.sort();
-    let mut iam: Vec<String> = pull::READ_APIS.iter().filter_map(|a| a.iam_action.map(str::to_string)).collect();
+    let mut iam: Vec<String> = pull::READ_APIS
+        .iter()
+        .filter_map(|a| a.iam_action.map(str::to_string))
+        .collect();
     iam.sort();
     assert_eq!(actions, iam);
 }

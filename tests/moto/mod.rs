@@ -25,7 +25,12 @@ pub const REGION: &str = "us-east-1";
 static INSTALL: Once = Once::new();
 
 fn on_path(cmd: &str) -> bool {
-    Command::new(cmd).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    Command::new(cmd)
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Make sure `moto_server` is installed (`python3 -m pip install 'moto[server]'` when missing).
@@ -45,7 +50,10 @@ pub fn ensure_moto() {
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 /// A running `moto_server`, stopped on drop.
@@ -68,13 +76,20 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .expect("start moto_server");
-        let m = Moto { child, port, url: format!("http://127.0.0.1:{port}") };
+        let m = Moto {
+            child,
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         let t = Instant::now();
         loop {
             if let Ok((200, _)) = http(port, "GET", "/moto-api/data.json", &[], b"") {
                 break;
             }
-            assert!(t.elapsed() < Duration::from_secs(30), "moto_server did not start on port {port}");
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "moto_server did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         m
@@ -91,7 +106,10 @@ impl Moto {
             &body,
         )
         .expect("seed costs");
-        assert!((200..300).contains(&status), "seeding costs: {status} {text}");
+        assert!(
+            (200..300).contains(&status),
+            "seeding costs: {status} {text}"
+        );
     }
 }
 
@@ -103,10 +121,19 @@ impl Drop for Moto {
 }
 
 /// One plain HTTP/1.1 request to 127.0.0.1 (with `Content-Length`); returns status and body.
-pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<(u16, String)> {
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -114,14 +141,19 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     s.write_all(req.as_bytes())?;
     s.write_all(body)?;
     let resp = proxy::read_response(s)?;
-    Ok((resp.status, String::from_utf8_lossy(&resp.body).into_owned()))
+    Ok((
+        resp.status,
+        String::from_utf8_lossy(&resp.body).into_owned(),
+    ))
 }
 
 /// The shared SDK config for writing seed data straight to moto.
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(KEY, KEY, None, None, "tests"))
+        .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+            KEY, KEY, None, None, "tests",
+        ))
         .endpoint_url(endpoint)
         .load()
         .await
@@ -129,7 +161,11 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
 
 /// Pull options for a test: static credentials, the endpoint, one region, fast retries, no
 /// client-side rate limit.
-pub fn pull_options(endpoint: &str, from_ms: i64, to_ms: i64) -> skylens::source::pull::PullOptions {
+pub fn pull_options(
+    endpoint: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> skylens::source::pull::PullOptions {
     let mut o = skylens::source::pull::PullOptions {
         regions: vec![REGION.to_string()],
         from_ms,
@@ -140,7 +176,9 @@ pub fn pull_options(endpoint: &str, from_ms: i64, to_ms: i64) -> skylens::source
     // The demo's API Gateway access-log group, given by name as a user would.
     o.log_groups = vec![demo::ACCESS_LOG_GROUP.to_string()];
     o.aws.endpoint_url = Some(endpoint.to_string());
-    o.aws.credentials = Some(aws_sdk_cloudwatchlogs::config::Credentials::new(KEY, KEY, None, None, "tests"));
+    o.aws.credentials = Some(aws_sdk_cloudwatchlogs::config::Credentials::new(
+        KEY, KEY, None, None, "tests",
+    ));
     o.aws.initial_backoff = Duration::from_millis(5);
     o.aws.max_attempts = 10;
     o.insights_poll = Duration::from_millis(50);
@@ -156,8 +194,14 @@ pub fn cli_env(endpoint: &str, home: &Path) -> Vec<(String, String)> {
         ("AWS_REGION", REGION.to_string()),
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-        ("AWS_CONFIG_FILE", home.join("aws-config").display().to_string()),
-        ("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials").display().to_string()),
+        (
+            "AWS_CONFIG_FILE",
+            home.join("aws-config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("aws-credentials").display().to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -169,11 +213,26 @@ pub fn cli_env(endpoint: &str, home: &Path) -> Vec<(String, String)> {
 pub fn demo_files(dir: &Path, requests: u64, days: u32) -> (DemoFiles, i64, i64) {
     let today = chrono::Utc::now().date_naive();
     let end = today.pred_opt().unwrap();
-    let opts = DemoOptions { seed: 7, requests, days, end };
+    let opts = DemoOptions {
+        seed: 7,
+        requests,
+        days,
+        end,
+    };
     let files = demo::generate(dir, &opts).expect("demo files");
-    let first = end.checked_sub_days(chrono::Days::new(u64::from(days) - 1)).unwrap();
-    let from = first.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
-    let to = today.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+    let first = end
+        .checked_sub_days(chrono::Days::new(u64::from(days) - 1))
+        .unwrap();
+    let from = first
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    let to = today
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
     (files, from, to)
 }
 
@@ -183,12 +242,17 @@ pub fn demo_events(files: &DemoFiles) -> BTreeMap<String, BTreeMap<String, Vec<(
     let mut out: BTreeMap<String, BTreeMap<String, Vec<(i64, String)>>> = BTreeMap::new();
     for f in files.files.iter().filter(|f| f.kind == demo::KIND_LOGS) {
         let group = f.log_group.clone().expect("log group");
-        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&f.path).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&f.path).unwrap()).unwrap();
         for e in v["events"].as_array().unwrap() {
             let stream = e["logStreamName"].as_str().unwrap().to_string();
             let ts = e["timestamp"].as_i64().unwrap();
             let msg = e["message"].as_str().unwrap().to_string();
-            out.entry(group.clone()).or_default().entry(stream).or_default().push((ts, msg));
+            out.entry(group.clone())
+                .or_default()
+                .entry(stream)
+                .or_default()
+                .push((ts, msg));
         }
     }
     out
@@ -200,21 +264,39 @@ pub async fn seed_logs(cfg: &aws_config::SdkConfig, files: &DemoFiles) -> u64 {
     let c = aws_sdk_cloudwatchlogs::Client::new(cfg);
     let mut n = 0u64;
     for (group, streams) in demo_events(files) {
-        c.create_log_group().log_group_name(&group).send().await.expect("create log group");
+        c.create_log_group()
+            .log_group_name(&group)
+            .send()
+            .await
+            .expect("create log group");
         for (stream, mut events) in streams {
-            c.create_log_stream().log_group_name(&group).log_stream_name(&stream).send().await.expect("create stream");
+            c.create_log_stream()
+                .log_group_name(&group)
+                .log_stream_name(&stream)
+                .send()
+                .await
+                .expect("create stream");
             events.sort_by_key(|e| e.0);
             let mut i = 0;
             while i < events.len() {
                 let mut j = i;
                 let mut bytes = 0usize;
-                while j < events.len() && j - i < 10_000 && bytes + events[j].1.len() + 26 < 1_000_000 {
+                while j < events.len()
+                    && j - i < 10_000
+                    && bytes + events[j].1.len() + 26 < 1_000_000
+                {
                     bytes += events[j].1.len() + 26;
                     j += 1;
                 }
                 let batch: Vec<_> = events[i..j]
                     .iter()
-                    .map(|(ts, m)| aws_sdk_cloudwatchlogs::types::InputLogEvent::builder().timestamp(*ts).message(m).build().unwrap())
+                    .map(|(ts, m)| {
+                        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                            .timestamp(*ts)
+                            .message(m)
+                            .build()
+                            .unwrap()
+                    })
                     .collect();
                 let out = c
                     .put_log_events()
@@ -224,7 +306,11 @@ pub async fn seed_logs(cfg: &aws_config::SdkConfig, files: &DemoFiles) -> u64 {
                     .send()
                     .await
                     .expect("put log events");
-                assert!(out.rejected_log_events_info.is_none(), "moto rejected events of {group}/{stream}: {:?}", out.rejected_log_events_info);
+                assert!(
+                    out.rejected_log_events_info.is_none(),
+                    "moto rejected events of {group}/{stream}: {:?}",
+                    out.rejected_log_events_info
+                );
                 n += (j - i) as u64;
                 i = j;
             }
@@ -237,7 +323,11 @@ pub async fn seed_logs(cfg: &aws_config::SdkConfig, files: &DemoFiles) -> u64 {
 pub async fn create_groups(cfg: &aws_config::SdkConfig, names: &[String]) {
     let c = aws_sdk_cloudwatchlogs::Client::new(cfg);
     for g in names {
-        c.create_log_group().log_group_name(g).send().await.expect("create log group");
+        c.create_log_group()
+            .log_group_name(g)
+            .send()
+            .await
+            .expect("create log group");
     }
 }
 
@@ -246,7 +336,8 @@ pub async fn seed_traces(cfg: &aws_config::SdkConfig, files: &DemoFiles) -> u64 
     let c = aws_sdk_xray::Client::new(cfg);
     let mut docs = Vec::new();
     for f in files.files.iter().filter(|f| f.kind == demo::KIND_TRACES) {
-        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&f.path).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&f.path).unwrap()).unwrap();
         for t in v["Traces"].as_array().unwrap() {
             for s in t["Segments"].as_array().unwrap() {
                 docs.push(s["Document"].as_str().unwrap().to_string());
@@ -254,8 +345,19 @@ pub async fn seed_traces(cfg: &aws_config::SdkConfig, files: &DemoFiles) -> u64 
         }
     }
     for chunk in docs.chunks(50) {
-        let out = c.put_trace_segments().set_trace_segment_documents(Some(chunk.to_vec())).send().await.expect("put trace segments");
-        assert!(out.unprocessed_trace_segments.as_deref().unwrap_or_default().is_empty(), "moto refused segments");
+        let out = c
+            .put_trace_segments()
+            .set_trace_segment_documents(Some(chunk.to_vec()))
+            .send()
+            .await
+            .expect("put trace segments");
+        assert!(
+            out.unprocessed_trace_segments
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty(),
+            "moto refused segments"
+        );
     }
     docs.len() as u64
 }
@@ -267,8 +369,19 @@ pub fn demo_costs(files: &DemoFiles) -> BTreeMap<String, serde_json::Value> {
         .iter()
         .filter(|f| f.kind == demo::KIND_COSTS)
         .map(|f| {
-            let name = f.path.file_stem().unwrap().to_string_lossy().rsplit('-').next().unwrap().to_string();
-            (name, serde_json::from_slice(&std::fs::read(&f.path).unwrap()).unwrap())
+            let name = f
+                .path
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .to_string();
+            (
+                name,
+                serde_json::from_slice(&std::fs::read(&f.path).unwrap()).unwrap(),
+            )
         })
         .collect()
 }

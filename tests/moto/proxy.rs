@@ -104,7 +104,12 @@ impl Proxy {
                 });
             }
         });
-        Proxy { port, url: format!("http://127.0.0.1:{port}"), state, stop }
+        Proxy {
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+            state,
+            stop,
+        }
     }
 
     /// Replace the plan (and reset the fault counter).
@@ -126,12 +131,26 @@ impl Proxy {
 
     /// Requests of one operation.
     pub fn count(&self, op: &str) -> usize {
-        self.state.lock().unwrap().log.iter().filter(|s| s.op == op).count()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|s| s.op == op)
+            .count()
     }
 
     /// Faults injected.
     pub fn injected(&self) -> usize {
-        self.state.lock().unwrap().log.iter().filter(|s| s.injected && s.op != "StartQuery" && s.op != "GetQueryResults" && s.op != "GetTags").count()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|s| {
+                s.injected && s.op != "StartQuery" && s.op != "GetQueryResults" && s.op != "GetTags"
+            })
+            .count()
     }
 
     /// Logs Insights queries started: (query text, log groups, start s, end s, rows returned).
@@ -161,7 +180,10 @@ pub struct Message {
 
 impl Message {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -185,13 +207,25 @@ fn read_message(r: &mut impl BufRead, until_eof: bool) -> std::io::Result<Option
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
-    let status = start.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut m = Message { start, status, headers, body: Vec::new() };
-    if m.header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+    let status = start
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut m = Message {
+        start,
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    if m.header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
         loop {
             let mut size = String::new();
             r.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
             let mut chunk = vec![0; n + 2];
             r.read_exact(&mut chunk)?;
             if n == 0 {
@@ -199,7 +233,10 @@ fn read_message(r: &mut impl BufRead, until_eof: bool) -> std::io::Result<Option
             }
             m.body.extend_from_slice(&chunk[..n]);
         }
-    } else if let Some(n) = m.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+    } else if let Some(n) = m
+        .header("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+    {
         m.body = vec![0; n];
         r.read_exact(&mut m.body)?;
     } else if until_eof {
@@ -210,7 +247,8 @@ fn read_message(r: &mut impl BufRead, until_eof: bool) -> std::io::Result<Option
 
 /// Read one HTTP response from a connection.
 pub fn read_response(conn: TcpStream) -> std::io::Result<Message> {
-    read_message(&mut BufReader::new(conn), true)?.ok_or_else(|| std::io::Error::other("no HTTP response"))
+    read_message(&mut BufReader::new(conn), true)?
+        .ok_or_else(|| std::io::Error::other("no HTTP response"))
 }
 
 fn operation(req: &Message) -> String {
@@ -223,14 +261,21 @@ fn operation(req: &Message) -> String {
         "/TraceSummaries" => "GetTraceSummaries".into(),
         "/Traces" => "BatchGetTraces".into(),
         "/TraceSegments" => "PutTraceSegments".into(),
-        "/" if body.contains("Action=") => {
-            body.split('&').find_map(|kv| kv.strip_prefix("Action=")).unwrap_or("").to_string()
-        }
+        "/" if body.contains("Action=") => body
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("Action="))
+            .unwrap_or("")
+            .to_string(),
         p => p.to_string(),
     }
 }
 
-fn respond(w: &mut impl Write, status: u16, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
+fn respond(
+    w: &mut impl Write,
+    status: u16,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -239,7 +284,10 @@ fn respond(w: &mut impl Write, status: u16, headers: &[(&str, String)], body: &[
         503 => "Service Unavailable",
         _ => "Status",
     };
-    let mut head = format!("HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -254,7 +302,10 @@ fn error(w: &mut impl Write, status: u16, code: &str, message: &str) -> std::io:
     respond(
         w,
         status,
-        &[("Content-Type", "application/x-amz-json-1.1".into()), ("x-amzn-ErrorType", code.to_string())],
+        &[
+            ("Content-Type", "application/x-amz-json-1.1".into()),
+            ("x-amzn-ErrorType", code.to_string()),
+        ],
         body.as_bytes(),
     )
 }
@@ -276,7 +327,9 @@ fn decide(st: &Mutex<State>, op: &str, body: &str) -> Action {
             return Action::Hang;
         }
     }
-    if plan.deny_ops.iter().any(|d| d == op) || plan.deny_body.as_deref().is_some_and(|d| body.contains(d)) {
+    if plan.deny_ops.iter().any(|d| d == op)
+        || plan.deny_body.as_deref().is_some_and(|d| body.contains(d))
+    {
         return Action::Deny;
     }
     match op {
@@ -287,23 +340,44 @@ fn decide(st: &Mutex<State>, op: &str, body: &str) -> Action {
         }
         "StartQuery" => {
             let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-            let groups: Vec<String> = v["logGroupNames"].as_array().map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_string)).collect()).unwrap_or_default();
-            let (start, end) = (v["startTime"].as_i64().unwrap_or(0), v["endTime"].as_i64().unwrap_or(0));
+            let groups: Vec<String> = v["logGroupNames"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|g| g.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (start, end) = (
+                v["startTime"].as_i64().unwrap_or(0),
+                v["endTime"].as_i64().unwrap_or(0),
+            );
             let rows = plan
                 .insights_rows
                 .iter()
                 .filter(|(g, t, _)| groups.contains(g) && *t / 1000 >= start && *t / 1000 <= end)
                 .count();
-            s.queries.push((v["queryString"].as_str().unwrap_or("").to_string(), groups, start, end, rows));
+            s.queries.push((
+                v["queryString"].as_str().unwrap_or("").to_string(),
+                groups,
+                start,
+                end,
+                rows,
+            ));
             let id = format!("q-{}", s.queries.len());
             return Action::Stub(serde_json::json!({ "queryId": id }));
         }
         "GetQueryResults" => {
             let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
             let id = v["queryId"].as_str().unwrap_or("").to_string();
-            let polls = s.log.iter().filter(|x| x.op == op && x.body.contains(&format!("\"{id}\""))).count();
+            let polls = s
+                .log
+                .iter()
+                .filter(|x| x.op == op && x.body.contains(&format!("\"{id}\"")))
+                .count();
             let idx: usize = id.trim_start_matches("q-").parse().unwrap_or(0);
-            let Some((_, groups, start, end, _)) = s.queries.get(idx.wrapping_sub(1)).cloned() else {
+            let Some((_, groups, start, end, _)) = s.queries.get(idx.wrapping_sub(1)).cloned()
+            else {
                 return Action::Stub(serde_json::json!({ "status": "Failed", "results": [] }));
             };
             if polls == 0 {
@@ -332,7 +406,9 @@ fn decide(st: &Mutex<State>, op: &str, body: &str) -> Action {
         }
         _ => {}
     }
-    let applies = plan.every > 0 && !plan.faults.is_empty() && (plan.ops.is_empty() || plan.ops.iter().any(|o| o == op));
+    let applies = plan.every > 0
+        && !plan.faults.is_empty()
+        && (plan.ops.is_empty() || plan.ops.iter().any(|o| o == op));
     if applies && !op.starts_with("/moto-api") {
         s.counter += 1;
         if s.counter % plan.every == 0 {
@@ -351,7 +427,12 @@ fn serve(conn: TcpStream, upstream: u16, st: &Mutex<State>) -> std::io::Result<(
         let op = operation(&req);
         let body = String::from_utf8_lossy(&req.body).into_owned();
         let action = decide(st, &op, &body);
-        let mut seen = Seen { op: op.clone(), status: 0, injected: !matches!(action, Action::Forward), body };
+        let mut seen = Seen {
+            op: op.clone(),
+            status: 0,
+            injected: !matches!(action, Action::Forward),
+            body,
+        };
         match action {
             Action::Hang => {
                 st.lock().unwrap().log.push(seen);
@@ -376,12 +457,22 @@ fn serve(conn: TcpStream, upstream: u16, st: &Mutex<State>) -> std::io::Result<(
             Action::Deny => {
                 seen.status = 400;
                 st.lock().unwrap().log.push(seen);
-                error(&mut w, 400, "AccessDeniedException", "User is not authorized to perform this action")?;
+                error(
+                    &mut w,
+                    400,
+                    "AccessDeniedException",
+                    "User is not authorized to perform this action",
+                )?;
             }
             Action::Stub(v) => {
                 seen.status = 200;
                 st.lock().unwrap().log.push(seen);
-                respond(&mut w, 200, &[("Content-Type", "application/x-amz-json-1.1".into())], v.to_string().as_bytes())?;
+                respond(
+                    &mut w,
+                    200,
+                    &[("Content-Type", "application/x-amz-json-1.1".into())],
+                    v.to_string().as_bytes(),
+                )?;
             }
             Action::Forward => {
                 let resp = forward(&req, upstream)?;
@@ -390,9 +481,12 @@ fn serve(conn: TcpStream, upstream: u16, st: &Mutex<State>) -> std::io::Result<(
                     let n = st.lock().unwrap().plan.unprocessed_every;
                     let k = st.lock().unwrap().log.iter().filter(|x| x.op == op).count() + 1;
                     if n > 0 && k % n == 0 {
-                        let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                        let ids: Vec<serde_json::Value> =
-                            v["Traces"].as_array().map(|a| a.iter().map(|t| t["Id"].clone()).collect()).unwrap_or_default();
+                        let mut v: serde_json::Value =
+                            serde_json::from_slice(&body).unwrap_or_default();
+                        let ids: Vec<serde_json::Value> = v["Traces"]
+                            .as_array()
+                            .map(|a| a.iter().map(|t| t["Id"].clone()).collect())
+                            .unwrap_or_default();
                         if !ids.is_empty() {
                             v["Traces"] = serde_json::json!([]);
                             v["UnprocessedTraceIds"] = ids.into();
@@ -402,7 +496,9 @@ fn serve(conn: TcpStream, upstream: u16, st: &Mutex<State>) -> std::io::Result<(
                     }
                 }
                 if op == "GetTraceSummaries" {
-                    let text = String::from_utf8_lossy(&body).replace("\"Users\": {}", "\"Users\": []").replace("\"Users\":{}", "\"Users\":[]");
+                    let text = String::from_utf8_lossy(&body)
+                        .replace("\"Users\": {}", "\"Users\": []")
+                        .replace("\"Users\":{}", "\"Users\":[]");
                     body = text.into_bytes();
                 }
                 seen.status = resp.status;
@@ -411,7 +507,9 @@ fn serve(conn: TcpStream, upstream: u16, st: &Mutex<State>) -> std::io::Result<(
                     .headers
                     .iter()
                     .filter(|(k, _)| {
-                        !["content-length", "transfer-encoding", "connection"].iter().any(|h| k.eq_ignore_ascii_case(h))
+                        !["content-length", "transfer-encoding", "connection"]
+                            .iter()
+                            .any(|h| k.eq_ignore_ascii_case(h))
                     })
                     .map(|(k, v)| (k.as_str(), v.clone()))
                     .collect();
@@ -426,14 +524,21 @@ fn forward(req: &Message, upstream: u16) -> std::io::Result<Message> {
     let mut up = TcpStream::connect(("127.0.0.1", upstream))?;
     let mut head = format!("{}\r\n", req.start);
     for (k, v) in &req.headers {
-        if k.eq_ignore_ascii_case("connection") || k.eq_ignore_ascii_case("transfer-encoding") || k.eq_ignore_ascii_case("content-length") {
+        if k.eq_ignore_ascii_case("connection")
+            || k.eq_ignore_ascii_case("transfer-encoding")
+            || k.eq_ignore_ascii_case("content-length")
+        {
             continue;
         }
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", req.body.len()));
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        req.body.len()
+    ));
     up.write_all(head.as_bytes())?;
     up.write_all(&req.body)?;
     // Read by Content-Length: the server may keep the connection open despite `Connection: close`.
-    read_message(&mut BufReader::new(up), true)?.ok_or_else(|| std::io::Error::other("no upstream response"))
+    read_message(&mut BufReader::new(up), true)?
+        .ok_or_else(|| std::io::Error::other("no upstream response"))
 }

@@ -45,8 +45,14 @@ pub struct InsightsQuery {
 
 /// The push-down queries.
 pub const QUERIES: &[InsightsQuery] = &[
-    InsightsQuery { name: "lambda-report", text: include_str!("../../../queries/lambda-report.logsinsights") },
-    InsightsQuery { name: "lambda-errors", text: include_str!("../../../queries/lambda-errors.logsinsights") },
+    InsightsQuery {
+        name: "lambda-report",
+        text: include_str!("../../../queries/lambda-report.logsinsights"),
+    },
+    InsightsQuery {
+        name: "lambda-errors",
+        text: include_str!("../../../queries/lambda-errors.logsinsights"),
+    },
 ];
 
 /// Column names of the insights aggregates frame.
@@ -84,11 +90,20 @@ pub fn schema() -> Schema {
     ])
 }
 
-const KEY: [&str; 5] = [columns::QUERY, columns::REGION, columns::LOG_GROUP, columns::BUCKET_START, columns::METRIC];
+const KEY: [&str; 5] = [
+    columns::QUERY,
+    columns::REGION,
+    columns::LOG_GROUP,
+    columns::BUCKET_START,
+    columns::METRIC,
+];
 
 /// Path of the insights aggregates frame in a workspace.
 pub fn path(ws: &Workspace) -> std::path::PathBuf {
-    ws.dir().join("aggregates").join("insights").join("data.parquet")
+    ws.dir()
+        .join("aggregates")
+        .join("insights")
+        .join("data.parquet")
 }
 
 /// Read the insights aggregates frame (empty, with its schema, when there is none).
@@ -98,7 +113,9 @@ pub fn read(ws: &Workspace) -> Result<DataFrame> {
         return Ok(DataFrame::empty_with_schema(&schema()));
     }
     let f = std::fs::File::open(&p).map_err(|e| Error::io("opening", &p, e))?;
-    ParquetReader::new(f).finish().ctx(&format!("reading {}", p.display()))
+    ParquetReader::new(f)
+        .finish()
+        .ctx(&format!("reading {}", p.display()))
 }
 
 /// Merge `new` rows into the stored frame; a new row replaces a stored one of the same key.
@@ -125,7 +142,13 @@ pub fn store(ws: &Workspace, new: DataFrame) -> Result<u64> {
 
 /// The query text to send: comment lines removed.
 pub fn query_text(q: &InsightsQuery) -> String {
-    q.text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n").trim().to_string()
+    q.text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
 }
 
 /// Width of a `bin(…)` field name (`bin(1h)`, `bin(5m)`), ms.
@@ -150,9 +173,21 @@ pub fn bin_ms(field: &str) -> Option<i64> {
 /// A row needs a `bin(…)` bucket and an `@log` (`account:group`) or `log_group` field; every
 /// other field whose value is a number becomes one metric row. Returns the frame and the number
 /// of result rows that could not be used.
-pub fn results_frame(query: &str, region: &str, rows: &[Vec<(String, String)>]) -> Result<(DataFrame, u64)> {
-    let (mut q, mut r, mut g, mut f, mut b, mut w, mut m, mut v) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+pub fn results_frame(
+    query: &str,
+    region: &str,
+    rows: &[Vec<(String, String)>],
+) -> Result<(DataFrame, u64)> {
+    let (mut q, mut r, mut g, mut f, mut b, mut w, mut m, mut v) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
     let mut unusable = 0u64;
     for row in rows {
         let mut bucket = None;
@@ -163,7 +198,11 @@ pub fn results_frame(query: &str, region: &str, rows: &[Vec<(String, String)>]) 
             } else if k == "@log" {
                 // `123456789012:/aws/lambda/name`
                 group = Some(match val.split_once(':') {
-                    Some((acct, rest)) if !acct.is_empty() && acct.bytes().all(|c| c.is_ascii_digit()) => rest,
+                    Some((acct, rest))
+                        if !acct.is_empty() && acct.bytes().all(|c| c.is_ascii_digit()) =>
+                    {
+                        rest
+                    }
                     _ => val.as_str(),
                 });
             } else if k == "log_group" || k == "@logGroup" {
@@ -178,7 +217,9 @@ pub fn results_frame(query: &str, region: &str, rows: &[Vec<(String, String)>]) 
             if bin_ms(k).is_some() || k.starts_with('@') || k == "log_group" {
                 continue;
             }
-            let Ok(x) = val.trim().parse::<f64>() else { continue };
+            let Ok(x) = val.trim().parse::<f64>() else {
+                continue;
+            };
             if !x.is_finite() {
                 continue;
             }
@@ -201,7 +242,9 @@ pub fn results_frame(query: &str, region: &str, rows: &[Vec<(String, String)>]) 
             Column::new(REGION.into(), r),
             Column::new(LOG_GROUP.into(), g),
             Column::new(FUNCTION.into(), f),
-            Column::new(BUCKET_START.into(), b).cast(&crate::model::ts_dtype()).ctx("building insights frame")?,
+            Column::new(BUCKET_START.into(), b)
+                .cast(&crate::model::ts_dtype())
+                .ctx("building insights frame")?,
             Column::new(BUCKET_MS.into(), w),
             Column::new(METRIC.into(), m),
             Column::new(VALUE.into(), v),
@@ -212,7 +255,12 @@ pub fn results_frame(query: &str, region: &str, rows: &[Vec<(String, String)>]) 
 }
 
 /// Run the push-down queries over `groups` of one region.
-pub(crate) async fn pull_insights(run: &Arc<Run>, api: &LogsApi, region: &str, groups: Vec<String>) -> Result<()> {
+pub(crate) async fn pull_insights(
+    run: &Arc<Run>,
+    api: &LogsApi,
+    region: &str,
+    groups: Vec<String>,
+) -> Result<()> {
     // Work: per query, the groups that miss the same (hour-aligned) window, 50 at a time, in time
     // slices short enough for the result row limit.
     let st = run.store.state();
@@ -241,7 +289,11 @@ pub(crate) async fn pull_insights(run: &Arc<Run>, api: &LogsApi, region: &str, g
             }
         }
     }
-    run.emit(ProgressEvent::Started { phase: Phase::Insights, region: region.to_string(), total: work.len() as u64 });
+    run.emit(ProgressEvent::Started {
+        phase: Phase::Insights,
+        region: region.to_string(),
+        total: work.len() as u64,
+    });
     for (q, chunk, a, b) in work {
         if run.cancelled() {
             break;
@@ -251,9 +303,16 @@ pub(crate) async fn pull_insights(run: &Arc<Run>, api: &LogsApi, region: &str, g
             Ok(rows) => {
                 let (df, unusable) = results_frame(q.name, region, &rows)?;
                 if unusable > 0 {
-                    tracing::warn!("{unusable} Logs Insights result rows of {} had no bucket or log group", q.name);
+                    tracing::warn!(
+                        "{unusable} Logs Insights result rows of {} had no bucket or log group",
+                        q.name
+                    );
                 }
-                run.emit(ProgressEvent::Items { phase: Phase::Insights, region: region.to_string(), items: rows.len() as u64 });
+                run.emit(ProgressEvent::Items {
+                    phase: Phase::Insights,
+                    region: region.to_string(),
+                    items: rows.len() as u64,
+                });
                 let n = run.store.exclusive(move |ws| store(ws, df)).await?;
                 run.aggregate_rows.fetch_add(n, Ordering::Relaxed);
                 let updates = chunk
@@ -269,9 +328,16 @@ pub(crate) async fn pull_insights(run: &Arc<Run>, api: &LogsApi, region: &str, g
             }
             Err(e) => run.problem(Phase::Insights, region, &target, e),
         }
-        run.emit(ProgressEvent::UnitDone { phase: Phase::Insights, region: region.to_string(), target });
+        run.emit(ProgressEvent::UnitDone {
+            phase: Phase::Insights,
+            region: region.to_string(),
+            target,
+        });
     }
-    run.emit(ProgressEvent::Finished { phase: Phase::Insights, region: region.to_string() });
+    run.emit(ProgressEvent::Finished {
+        phase: Phase::Insights,
+        region: region.to_string(),
+    });
     Ok(())
 }
 
@@ -285,7 +351,14 @@ async fn run_query(
     text: &str,
 ) -> std::result::Result<Vec<Vec<(String, String)>>, ApiError> {
     // StartQuery takes epoch seconds, both ends inclusive.
-    let id = api.start_query(groups, from_ms.div_euclid(1000), (to_ms - 1).div_euclid(1000), text).await?;
+    let id = api
+        .start_query(
+            groups,
+            from_ms.div_euclid(1000),
+            (to_ms - 1).div_euclid(1000),
+            text,
+        )
+        .await?;
     let started = std::time::Instant::now();
     let mut wait = run.opts.insights_poll;
     loop {
@@ -299,7 +372,11 @@ async fn run_query(
                     .results
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|row| row.into_iter().filter_map(|f| Some((f.field?, f.value.unwrap_or_default()))).collect())
+                    .map(|row| {
+                        row.into_iter()
+                            .filter_map(|f| Some((f.field?, f.value.unwrap_or_default())))
+                            .collect()
+                    })
                     .collect());
             }
             QueryStatus::Running | QueryStatus::Scheduled => {}
@@ -347,7 +424,12 @@ mod tests {
 
     #[test]
     fn result_rows_to_frame() {
-        let row = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let row = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
         let rows = vec![
             row(&[
                 ("bin(1h)", "2026-11-20 13:00:00.000"),
@@ -356,7 +438,10 @@ mod tests {
                 ("p99_ms", "812.5"),
                 ("init_max_ms", ""),
             ]),
-            row(&[("@log", "123456789012:/aws/lambda/orders"), ("invocations", "3")]),
+            row(&[
+                ("@log", "123456789012:/aws/lambda/orders"),
+                ("invocations", "3"),
+            ]),
         ];
         let (df, unusable) = results_frame("lambda-report", "eu-west-1", &rows).unwrap();
         assert_eq!(unusable, 1);
@@ -364,20 +449,51 @@ mod tests {
         assert_eq!(df.schema().as_ref(), &schema());
         let f = df.column(columns::FUNCTION).unwrap().str().unwrap().get(0);
         assert_eq!(f, Some("orders"));
-        let v: Vec<f64> = df.column(columns::VALUE).unwrap().f64().unwrap().into_no_null_iter().collect();
+        let v: Vec<f64> = df
+            .column(columns::VALUE)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
         assert_eq!(v, vec![120.0, 812.5]);
 
         let dir = tempfile::tempdir().unwrap();
         let ws = Workspace::open_or_create(dir.path()).unwrap();
         assert_eq!(store(&ws, df.clone()).unwrap(), 2);
         // The same key again replaces, not adds.
-        let (df2, _) = results_frame("lambda-report", "eu-west-1", &rows[..1].iter().map(|r| {
-            r.iter().map(|(k, v)| (k.clone(), if k == "invocations" { "121".to_string() } else { v.clone() })).collect()
-        }).collect::<Vec<_>>()).unwrap();
+        let (df2, _) = results_frame(
+            "lambda-report",
+            "eu-west-1",
+            &rows[..1]
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                if k == "invocations" {
+                                    "121".to_string()
+                                } else {
+                                    v.clone()
+                                },
+                            )
+                        })
+                        .collect()
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
         store(&ws, df2).unwrap();
         let all = read(&ws).unwrap();
         assert_eq!(all.height(), 2);
-        let v: Vec<f64> = all.column(columns::VALUE).unwrap().f64().unwrap().into_no_null_iter().collect();
+        let v: Vec<f64> = all
+            .column(columns::VALUE)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
         assert!(v.contains(&121.0) && !v.contains(&120.0));
     }
 }

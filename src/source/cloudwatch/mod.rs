@@ -26,7 +26,9 @@ use crate::parse::{Batch, Format, ParseContext};
 use crate::source::files::Parsed;
 use crate::source::pull::aws::LogsApi;
 use crate::source::pull::state::{self, SyncState, Update};
-use crate::source::pull::{GroupReport, InsightsMode, Phase, ProgressEvent, Run, bounded, iso_ms, window_name};
+use crate::source::pull::{
+    GroupReport, InsightsMode, Phase, ProgressEvent, Run, bounded, iso_ms, window_name,
+};
 use crate::workspace::manifest::Origin;
 
 /// Whether a pull of this window aggregates with Logs Insights instead of pulling raw events.
@@ -50,14 +52,21 @@ pub(crate) async fn pull_logs(run: &Arc<Run>, api: &LogsApi, region: &str) -> Re
         run.insights_used.store(true, Ordering::Relaxed);
         return insights::pull_insights(run, api, region, groups).await;
     }
-    run.emit(ProgressEvent::Started { phase: Phase::Logs, region: region.to_string(), total: groups.len() as u64 });
+    run.emit(ProgressEvent::Started {
+        phase: Phase::Logs,
+        region: region.to_string(),
+        total: groups.len() as u64,
+    });
     let (r, a, reg) = (run.clone(), api.clone(), region.to_string());
     bounded(groups, run.opts.concurrency, move |g: String| {
         let (run, api, region) = (r.clone(), a.clone(), reg.clone());
         async move { pull_group(&run, &api, &region, &g).await }
     })
     .await?;
-    run.emit(ProgressEvent::Finished { phase: Phase::Logs, region: region.to_string() });
+    run.emit(ProgressEvent::Finished {
+        phase: Phase::Logs,
+        region: region.to_string(),
+    });
     Ok(())
 }
 
@@ -72,7 +81,10 @@ pub(crate) async fn discover(run: &Run, api: &LogsApi, region: &str) -> Vec<Stri
             if run.cancelled() {
                 return out;
             }
-            match api.describe_log_groups(Some(prefix), token.take(), limit).await {
+            match api
+                .describe_log_groups(Some(prefix), token.take(), limit)
+                .await
+            {
                 Ok(page) => {
                     for g in page.log_groups.unwrap_or_default() {
                         if let Some(name) = g.log_group_name {
@@ -104,7 +116,9 @@ pub(crate) async fn discover(run: &Run, api: &LogsApi, region: &str) -> Vec<Stri
 fn plan(run: &Run, region: &str, insights: bool) {
     let (from, to) = (run.opts.from_ms, run.opts.to_ms);
     for p in &run.opts.log_group_prefixes {
-        run.plan(format!("{region}  logs:DescribeLogGroups logGroupNamePrefix={p} (1 call per 50 groups)"));
+        run.plan(format!(
+            "{region}  logs:DescribeLogGroups logGroupNamePrefix={p} (1 call per 50 groups)"
+        ));
     }
     if insights {
         for q in insights::QUERIES {
@@ -175,8 +189,17 @@ async fn parse_page(gp: GroupParse, events: Vec<FilteredLogEvent>) -> Result<Gro
 /// Pull the missing parts of the window of one log group.
 async fn pull_group(run: &Arc<Run>, api: &LogsApi, region: &str, group: &str) -> Result<()> {
     let key = state::key(&[&run.scope, region, group]);
-    let missing = SyncState::missing(&run.store.state().logs, &key, run.opts.from_ms, run.opts.to_ms);
-    let mut report = GroupReport { region: region.to_string(), group: group.to_string(), ..Default::default() };
+    let missing = SyncState::missing(
+        &run.store.state().logs,
+        &key,
+        run.opts.from_ms,
+        run.opts.to_ms,
+    );
+    let mut report = GroupReport {
+        region: region.to_string(),
+        group: group.to_string(),
+        ..Default::default()
+    };
     let mut gp = GroupParse {
         st: MessageState::default(),
         batch: Batch::default(),
@@ -193,17 +216,42 @@ async fn pull_group(run: &Arc<Run>, api: &LogsApi, region: &str, group: &str) ->
             if run.cancelled() {
                 // Store what was fetched; checkpoint it when the pages were in time order.
                 let upto = ordered.then_some(last_ts);
-                submit(run, region, group, &key, gp, chunk_from, last_ts.max(chunk_from), upto, chunk_events).await?;
+                submit(
+                    run,
+                    region,
+                    group,
+                    &key,
+                    gp,
+                    chunk_from,
+                    last_ts.max(chunk_from),
+                    upto,
+                    chunk_events,
+                )
+                .await?;
                 break 'windows;
             }
             // FilterLogEvents' end time is inclusive; the window is [a, b).
-            let page = match api.filter_log_events(group, a, b - 1, token.take(), run.opts.page_limit).await {
+            let page = match api
+                .filter_log_events(group, a, b - 1, token.take(), run.opts.page_limit)
+                .await
+            {
                 Ok(p) => p,
                 Err(e) => {
                     report.failed = true;
                     run.problem(Phase::Logs, region, group, e);
                     let upto = ordered.then_some(last_ts);
-                    submit(run, region, group, &key, gp, chunk_from, last_ts.max(chunk_from), upto, chunk_events).await?;
+                    submit(
+                        run,
+                        region,
+                        group,
+                        &key,
+                        gp,
+                        chunk_from,
+                        last_ts.max(chunk_from),
+                        upto,
+                        chunk_events,
+                    )
+                    .await?;
                     break 'windows;
                 }
             };
@@ -221,15 +269,41 @@ async fn pull_group(run: &Arc<Run>, api: &LogsApi, region: &str, group: &str) ->
             chunk_events += n;
             report.events += n as u64;
             run.events.fetch_add(n as u64, Ordering::Relaxed);
-            run.emit(ProgressEvent::Items { phase: Phase::Logs, region: region.to_string(), items: n as u64 });
+            run.emit(ProgressEvent::Items {
+                phase: Phase::Logs,
+                region: region.to_string(),
+                items: n as u64,
+            });
             token = page.next_token.filter(|t| !t.is_empty());
             if token.is_none() {
-                gp = submit(run, region, group, &key, gp, chunk_from, b, Some(b), chunk_events).await?;
+                gp = submit(
+                    run,
+                    region,
+                    group,
+                    &key,
+                    gp,
+                    chunk_from,
+                    b,
+                    Some(b),
+                    chunk_events,
+                )
+                .await?;
                 break;
             }
             if chunk_events >= run.opts.store_every && last_ts > chunk_from {
                 let upto = ordered.then_some(last_ts);
-                gp = submit(run, region, group, &key, gp, chunk_from, last_ts, upto, chunk_events).await?;
+                gp = submit(
+                    run,
+                    region,
+                    group,
+                    &key,
+                    gp,
+                    chunk_from,
+                    last_ts,
+                    upto,
+                    chunk_events,
+                )
+                .await?;
                 if ordered {
                     chunk_from = last_ts;
                 }
@@ -237,7 +311,11 @@ async fn pull_group(run: &Arc<Run>, api: &LogsApi, region: &str, group: &str) ->
             }
         }
     }
-    run.emit(ProgressEvent::UnitDone { phase: Phase::Logs, region: region.to_string(), target: group.to_string() });
+    run.emit(ProgressEvent::UnitDone {
+        phase: Phase::Logs,
+        region: region.to_string(),
+        target: group.to_string(),
+    });
     if let Ok(mut g) = run.groups.lock() {
         g.push(report);
     }
@@ -262,7 +340,11 @@ async fn submit(
     let updates: Vec<Update> = upto
         .map(|u| run.settled(u))
         .filter(|u| *u > from)
-        .map(|u| Update::Logs { key: key.to_string(), from, to: u })
+        .map(|u| Update::Logs {
+            key: key.to_string(),
+            from,
+            to: u,
+        })
         .into_iter()
         .collect();
     if events == 0 && updates.is_empty() {
@@ -282,5 +364,80 @@ async fn submit(
         },
     };
     run.store.submit(parsed, updates, events).await?;
-    Ok(GroupParse { st, batch: Batch::default(), ctx })
+    Ok(GroupParse {
+        st,
+        batch: Batch::default(),
+        ctx,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Events fetched through the API parse exactly as the same events in a FilterLogEvents
+    /// file: rows, facts, records and skips (a repeated event ID, a missing message).
+    #[test]
+    fn api_events_parse_like_a_filter_log_events_file() {
+        let events = [
+            (
+                "1",
+                1_700_000_000_000i64,
+                Some("START RequestId: 8f5b2e4c-1111-4a2b-9c3d-000000000001 Version: $LATEST\n"),
+            ),
+            (
+                "2",
+                1_700_000_000_100,
+                Some(
+                    "2023-11-14T22:13:20.100Z\t8f5b2e4c-1111-4a2b-9c3d-000000000001\tERROR\tboom\n",
+                ),
+            ),
+            ("2", 1_700_000_000_100, Some("a repeated event ID\n")),
+            ("3", 1_700_000_000_150, None),
+            (
+                "4",
+                1_700_000_000_200,
+                Some(
+                    "REPORT RequestId: 8f5b2e4c-1111-4a2b-9c3d-000000000001\tDuration: 102.25 ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tInit Duration: 180.50 ms\t\n",
+                ),
+            ),
+        ];
+        let group = "/aws/lambda/orders";
+        let ctx = ParseContext {
+            log_group: Some(group.into()),
+            region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
+        let mut api = Batch::default();
+        let mut st = MessageState::default();
+        for (id, ts, msg) in events {
+            let ev = ApiEvent {
+                event_id: Some(id),
+                timestamp: Some(ts),
+                message: msg,
+                log_stream: Some("s1"),
+                log_group: Some(group),
+            };
+            parse_api_event(&mut st, &ev, &ctx, &mut api);
+        }
+        let doc = serde_json::json!({
+            "events": events.iter().map(|(id, ts, msg)| {
+                let mut e = serde_json::json!({ "eventId": id, "timestamp": ts, "logStreamName": "s1", "ingestionTime": ts });
+                if let Some(m) = msg { e["message"] = (*m).into(); }
+                e
+            }).collect::<Vec<_>>(),
+            "searchedLogStreams": []
+        });
+        let mut file = Batch::default();
+        crate::parse::cloudwatch::parse_events_json(doc.to_string().as_bytes(), &ctx, &mut file);
+        assert_eq!(api.records, 5);
+        assert_eq!(
+            (api.records, api.skipped.clone(), api.facts.len()),
+            (file.records, file.skipped.clone(), file.facts.len())
+        );
+        assert_eq!(api.facts, file.facts);
+        let (a, f) = (api.logs.finish().unwrap(), file.logs.finish().unwrap());
+        assert_eq!(a.height(), 3);
+        assert!(a.equals_missing(&f));
+    }
 }

@@ -21,7 +21,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::parse::{Batch, Format};
 use crate::source::files::Parsed;
-use crate::source::pull::aws::{CE_REGION, CostApi, GetCostAndUsageOutput, GroupDefinition, GroupDefinitionType};
+use crate::source::pull::aws::{
+    CE_REGION, CostApi, GetCostAndUsageOutput, GroupDefinition, GroupDefinitionType,
+};
 use crate::source::pull::state::{self, Update};
 use crate::source::pull::{CE_PRICE_PER_CALL, DAY_MS, Phase, ProgressEvent, Run, window_name};
 use crate::workspace::manifest::Origin;
@@ -46,8 +48,14 @@ impl Grouping {
 
     fn definition(&self) -> GroupDefinition {
         match self {
-            Grouping::Tag(k) => GroupDefinition::builder().r#type(GroupDefinitionType::Tag).key(k).build(),
-            Grouping::Dimension(d) => GroupDefinition::builder().r#type(GroupDefinitionType::Dimension).key(d).build(),
+            Grouping::Tag(k) => GroupDefinition::builder()
+                .r#type(GroupDefinitionType::Tag)
+                .key(k)
+                .build(),
+            Grouping::Dimension(d) => GroupDefinition::builder()
+                .r#type(GroupDefinitionType::Dimension)
+                .key(d)
+                .build(),
         }
     }
 }
@@ -59,7 +67,9 @@ fn day(ms: i64) -> Option<NaiveDate> {
 
 /// The days of `[from_ms, to_ms)`, each as its date, ending no later than today.
 pub fn window_days(from_ms: i64, to_ms: i64, today: NaiveDate) -> Vec<NaiveDate> {
-    let (Some(first), Some(last)) = (day(from_ms), day(to_ms - 1)) else { return vec![] };
+    let (Some(first), Some(last)) = (day(from_ms), day(to_ms - 1)) else {
+        return vec![];
+    };
     let last = last.min(today);
     let mut out = Vec::new();
     let mut d = first;
@@ -142,12 +152,25 @@ struct MetricDoc<'a> {
 }
 
 fn metrics_doc(m: &HashMap<String, MetricValue>) -> BTreeMap<&str, MetricDoc<'_>> {
-    m.iter().map(|(k, v)| (k.as_str(), MetricDoc { amount: v.amount.as_deref(), unit: v.unit.as_deref() })).collect()
+    m.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                MetricDoc {
+                    amount: v.amount.as_deref(),
+                    unit: v.unit.as_deref(),
+                },
+            )
+        })
+        .collect()
 }
 
 fn result_doc(r: &ResultByTime) -> ResultDoc<'_> {
     ResultDoc {
-        time_period: r.time_period.as_ref().map(|p| PeriodDoc { start: p.start(), end: p.end() }),
+        time_period: r.time_period.as_ref().map(|p| PeriodDoc {
+            start: p.start(),
+            end: p.end(),
+        }),
         total: r.total.as_ref().map(metrics_doc),
         groups: r
             .groups
@@ -172,7 +195,10 @@ pub fn pages_json(pages: &[GetCostAndUsageOutput]) -> Vec<u8> {
                 .group_definitions
                 .iter()
                 .flatten()
-                .map(|d| GroupDefDoc { ty: d.r#type.as_ref().map(|t| t.as_str()), key: d.key.as_deref() })
+                .map(|d| GroupDefDoc {
+                    ty: d.r#type.as_ref().map(|t| t.as_str()),
+                    key: d.key.as_deref(),
+                })
                 .collect(),
             results_by_time: p.results_by_time.iter().flatten().map(result_doc).collect(),
         })
@@ -181,7 +207,12 @@ pub fn pages_json(pages: &[GetCostAndUsageOutput]) -> Vec<u8> {
 }
 
 /// Days of `[start, end)` that are closed: before `today`, and not estimated in the pages.
-pub fn closed_days(pages: &[GetCostAndUsageOutput], start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Vec<String> {
+pub fn closed_days(
+    pages: &[GetCostAndUsageOutput],
+    start: NaiveDate,
+    end: NaiveDate,
+    today: NaiveDate,
+) -> Vec<String> {
     // Estimated periods, as date ranges (a period may span days at other granularities).
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let estimated: Vec<(NaiveDate, NaiveDate)> = pages
@@ -210,7 +241,9 @@ pub(crate) async fn pull_costs(run: &Arc<Run>, api: &CostApi) -> Result<()> {
     let region = CE_REGION;
     let today = day(run.now_ms).unwrap_or_default();
     let days = window_days(run.opts.from_ms, run.opts.to_ms, today);
-    let (Some(first), Some(last)) = (days.first().copied(), days.last().copied()) else { return Ok(()) };
+    let (Some(first), Some(last)) = (days.first().copied(), days.last().copied()) else {
+        return Ok(());
+    };
     let end = last.succ_opt().unwrap_or(last);
     let metrics = run.opts.cost_metrics.clone();
     let metrics_key = metrics.join(",");
@@ -229,7 +262,10 @@ pub(crate) async fn pull_costs(run: &Arc<Run>, api: &CostApi) -> Result<()> {
             let mut token = None;
             let mut tag_pages: Vec<u8> = Vec::new();
             loop {
-                match api.get_tags(&first.to_string(), &end.to_string(), token.take()).await {
+                match api
+                    .get_tags(&first.to_string(), &end.to_string(), token.take())
+                    .await
+                {
                     Ok(out) => {
                         let doc = serde_json::json!({ "Tags": out.tags, "ReturnSize": out.return_size, "TotalSize": out.total_size });
                         tag_pages.extend(serde_json::to_vec(&doc).unwrap_or_default());
@@ -257,7 +293,11 @@ pub(crate) async fn pull_costs(run: &Arc<Run>, api: &CostApi) -> Result<()> {
     for g in &groupings {
         let key = state::key(&[&run.scope, &metrics_key, &g.label()]);
         let closed = st.ce.get(&key);
-        let open: Vec<NaiveDate> = days.iter().copied().filter(|d| !closed.is_some_and(|c| c.contains(&d.to_string()))).collect();
+        let open: Vec<NaiveDate> = days
+            .iter()
+            .copied()
+            .filter(|d| !closed.is_some_and(|c| c.contains(&d.to_string())))
+            .collect();
         for (a, b) in ranges(&open) {
             work.push((g.clone(), key.clone(), a, b));
         }
@@ -272,7 +312,11 @@ pub(crate) async fn pull_costs(run: &Arc<Run>, api: &CostApi) -> Result<()> {
         }
         return Ok(());
     }
-    run.emit(ProgressEvent::Started { phase: Phase::Costs, region: region.to_string(), total: work.len() as u64 });
+    run.emit(ProgressEvent::Started {
+        phase: Phase::Costs,
+        region: region.to_string(),
+        total: work.len() as u64,
+    });
     for (g, key, a, b) in work {
         if run.cancelled() {
             break;
@@ -282,7 +326,16 @@ pub(crate) async fn pull_costs(run: &Arc<Run>, api: &CostApi) -> Result<()> {
         let mut token = None;
         let mut complete = true;
         loop {
-            match api.get_cost_and_usage(&a.to_string(), &b.to_string(), &metrics, g.definition(), token.take()).await {
+            match api
+                .get_cost_and_usage(
+                    &a.to_string(),
+                    &b.to_string(),
+                    &metrics,
+                    g.definition(),
+                    token.take(),
+                )
+                .await
+            {
                 Ok(out) => {
                     token = out.next_page_token.clone().filter(|t| !t.is_empty());
                     pages.push(out);
@@ -310,8 +363,15 @@ pub(crate) async fn pull_costs(run: &Arc<Run>, api: &CostApi) -> Result<()> {
             .map_err(|e| Error::Invalid(format!("parse task failed: {e}")))?;
             let n = batch.costs.len();
             run.cost_figures.fetch_add(n as u64, Ordering::Relaxed);
-            run.emit(ProgressEvent::Items { phase: Phase::Costs, region: region.to_string(), items: n as u64 });
-            let from_ms = a.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
+            run.emit(ProgressEvent::Items {
+                phase: Phase::Costs,
+                region: region.to_string(),
+                items: n as u64,
+            });
+            let from_ms = a
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp_millis())
+                .unwrap_or(0);
             let to_ms = from_ms + (b - a).num_days() * DAY_MS;
             let parsed = Parsed {
                 path: window_name("ce", region, &target, from_ms, to_ms),
@@ -326,12 +386,23 @@ pub(crate) async fn pull_costs(run: &Arc<Run>, api: &CostApi) -> Result<()> {
                     to: b.to_string(),
                 },
             };
-            let updates = if closed.is_empty() { vec![] } else { vec![Update::CeClosed { key, days: closed }] };
+            let updates = if closed.is_empty() {
+                vec![]
+            } else {
+                vec![Update::CeClosed { key, days: closed }]
+            };
             run.store.submit(parsed, updates, n).await?;
         }
-        run.emit(ProgressEvent::UnitDone { phase: Phase::Costs, region: region.to_string(), target });
+        run.emit(ProgressEvent::UnitDone {
+            phase: Phase::Costs,
+            region: region.to_string(),
+            target,
+        });
     }
-    run.emit(ProgressEvent::Finished { phase: Phase::Costs, region: region.to_string() });
+    run.emit(ProgressEvent::Finished {
+        phase: Phase::Costs,
+        region: region.to_string(),
+    });
     Ok(())
 }
 
@@ -346,13 +417,34 @@ mod tests {
 
     #[test]
     fn days_and_ranges() {
-        let from = d("2026-11-01").and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp_millis();
-        let to = d("2026-11-04").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis();
+        let from = d("2026-11-01")
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        let to = d("2026-11-04")
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
         let days = window_days(from, to, d("2026-11-30"));
-        assert_eq!(days, vec![d("2026-11-01"), d("2026-11-02"), d("2026-11-03")]);
-        assert_eq!(window_days(from, to, d("2026-11-02")).len(), 2, "no days after today");
+        assert_eq!(
+            days,
+            vec![d("2026-11-01"), d("2026-11-02"), d("2026-11-03")]
+        );
+        assert_eq!(
+            window_days(from, to, d("2026-11-02")).len(),
+            2,
+            "no days after today"
+        );
         let open = vec![d("2026-11-01"), d("2026-11-03"), d("2026-11-04")];
-        assert_eq!(ranges(&open), vec![(d("2026-11-01"), d("2026-11-02")), (d("2026-11-03"), d("2026-11-05"))]);
+        assert_eq!(
+            ranges(&open),
+            vec![
+                (d("2026-11-01"), d("2026-11-02")),
+                (d("2026-11-03"), d("2026-11-05"))
+            ]
+        );
     }
 
     fn page(day: &str, next: &str, estimated: bool) -> GetCostAndUsageOutput {
@@ -361,9 +453,25 @@ mod tests {
             .group_definitions(Grouping::Tag("team".into()).definition())
             .results_by_time(
                 ResultByTime::builder()
-                    .time_period(DateInterval::builder().start(day).end(next).build().unwrap())
-                    .groups(Group::builder().keys("team$payments").metrics("UnblendedCost", m.clone()).build())
-                    .groups(Group::builder().keys("team$").metrics("UnblendedCost", m).build())
+                    .time_period(
+                        DateInterval::builder()
+                            .start(day)
+                            .end(next)
+                            .build()
+                            .unwrap(),
+                    )
+                    .groups(
+                        Group::builder()
+                            .keys("team$payments")
+                            .metrics("UnblendedCost", m.clone())
+                            .build(),
+                    )
+                    .groups(
+                        Group::builder()
+                            .keys("team$")
+                            .metrics("UnblendedCost", m)
+                            .build(),
+                    )
                     .estimated(estimated)
                     .build(),
             )
@@ -372,16 +480,33 @@ mod tests {
 
     #[test]
     fn pages_parse_like_the_cli_output_and_closed_days() {
-        let pages = vec![page("2026-11-01", "2026-11-02", false), page("2026-11-02", "2026-11-03", true)];
+        let pages = vec![
+            page("2026-11-01", "2026-11-02", false),
+            page("2026-11-02", "2026-11-03", true),
+        ];
         let json = pages_json(&pages);
         let mut b = Batch::default();
         crate::parse::cost::parse_cost_and_usage(&json, &Default::default(), &mut b);
         assert_eq!(b.costs.len(), 4);
         assert_eq!(b.skipped_total(), 0);
         let df = b.costs.finish().unwrap();
-        let dims: Vec<&str> = df.column("dimension").unwrap().str().unwrap().iter().flatten().collect();
+        let dims: Vec<&str> = df
+            .column("dimension")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert!(dims.iter().all(|d| *d == "TAG:team"), "{dims:?}");
-        let keys: Vec<&str> = df.column("key").unwrap().str().unwrap().iter().flatten().collect();
+        let keys: Vec<&str> = df
+            .column("key")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert!(keys.contains(&"(untagged)"), "{keys:?}");
         assert_eq!(
             closed_days(&pages, d("2026-11-01"), d("2026-11-04"), d("2026-11-03")),

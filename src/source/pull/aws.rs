@@ -22,9 +22,9 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
 };
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
@@ -44,21 +44,59 @@ pub struct ReadApi {
 /// Every AWS API the pull calls. All of them only read; nothing else can be sent (see
 /// [`ReadOnlyGuard`]). The README's least-privilege IAM policy lists exactly these actions.
 pub const READ_APIS: &[ReadApi] = &[
-    ReadApi { sdk_service: "CloudWatch Logs", operation: "DescribeLogGroups", iam_action: Some("logs:DescribeLogGroups") },
-    ReadApi { sdk_service: "CloudWatch Logs", operation: "FilterLogEvents", iam_action: Some("logs:FilterLogEvents") },
-    ReadApi { sdk_service: "CloudWatch Logs", operation: "StartQuery", iam_action: Some("logs:StartQuery") },
-    ReadApi { sdk_service: "CloudWatch Logs", operation: "GetQueryResults", iam_action: Some("logs:GetQueryResults") },
-    ReadApi { sdk_service: "XRay", operation: "GetTraceSummaries", iam_action: Some("xray:GetTraceSummaries") },
-    ReadApi { sdk_service: "XRay", operation: "BatchGetTraces", iam_action: Some("xray:BatchGetTraces") },
-    ReadApi { sdk_service: "Cost Explorer", operation: "GetTags", iam_action: Some("ce:GetTags") },
-    ReadApi { sdk_service: "Cost Explorer", operation: "GetCostAndUsage", iam_action: Some("ce:GetCostAndUsage") },
+    ReadApi {
+        sdk_service: "CloudWatch Logs",
+        operation: "DescribeLogGroups",
+        iam_action: Some("logs:DescribeLogGroups"),
+    },
+    ReadApi {
+        sdk_service: "CloudWatch Logs",
+        operation: "FilterLogEvents",
+        iam_action: Some("logs:FilterLogEvents"),
+    },
+    ReadApi {
+        sdk_service: "CloudWatch Logs",
+        operation: "StartQuery",
+        iam_action: Some("logs:StartQuery"),
+    },
+    ReadApi {
+        sdk_service: "CloudWatch Logs",
+        operation: "GetQueryResults",
+        iam_action: Some("logs:GetQueryResults"),
+    },
+    ReadApi {
+        sdk_service: "XRay",
+        operation: "GetTraceSummaries",
+        iam_action: Some("xray:GetTraceSummaries"),
+    },
+    ReadApi {
+        sdk_service: "XRay",
+        operation: "BatchGetTraces",
+        iam_action: Some("xray:BatchGetTraces"),
+    },
+    ReadApi {
+        sdk_service: "Cost Explorer",
+        operation: "GetTags",
+        iam_action: Some("ce:GetTags"),
+    },
+    ReadApi {
+        sdk_service: "Cost Explorer",
+        operation: "GetCostAndUsage",
+        iam_action: Some("ce:GetCostAndUsage"),
+    },
     // Names the account of the credentials; needs no IAM permission.
-    ReadApi { sdk_service: "STS", operation: "GetCallerIdentity", iam_action: None },
+    ReadApi {
+        sdk_service: "STS",
+        operation: "GetCallerIdentity",
+        iam_action: None,
+    },
 ];
 
 /// Whether `operation` of `sdk_service` is in [`READ_APIS`].
 pub fn is_read_api(sdk_service: &str, operation: &str) -> bool {
-    READ_APIS.iter().any(|a| a.sdk_service == sdk_service && a.operation == operation)
+    READ_APIS
+        .iter()
+        .any(|a| a.sdk_service == sdk_service && a.operation == operation)
 }
 
 /// Short API label used in counters and the summary (`logs:FilterLogEvents`).
@@ -99,12 +137,18 @@ impl CallStats {
 
     /// Calls by API label.
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.inner.lock().map(|m| m.iter().map(|(k, v)| (k.clone(), v.0)).collect()).unwrap_or_default()
+        self.inner
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.0)).collect())
+            .unwrap_or_default()
     }
 
     /// HTTP attempts (first tries and retries) by API label.
     pub fn attempts(&self) -> BTreeMap<String, u64> {
-        self.inner.lock().map(|m| m.iter().map(|(k, v)| (k.clone(), v.1)).collect()).unwrap_or_default()
+        self.inner
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.1)).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -138,8 +182,15 @@ impl Intercept for ReadOnlyGuard {
     ) -> Result<(), BoxError> {
         match cfg.load::<Metadata>() {
             Some(m) if is_read_api(m.service(), m.name()) => Ok(()),
-            Some(m) => Err(format!("Skylens only calls read APIs; refused {} {}", m.service(), m.name()).into()),
-            None => Err("Skylens only calls read APIs; refused an operation without metadata".into()),
+            Some(m) => Err(format!(
+                "Skylens only calls read APIs; refused {} {}",
+                m.service(),
+                m.name()
+            )
+            .into()),
+            None => {
+                Err("Skylens only calls read APIs; refused an operation without metadata".into())
+            }
         }
     }
 
@@ -170,12 +221,17 @@ impl RateLimiter {
     /// A limiter for `tps` requests per second (`tps <= 0` or not finite: unlimited).
     pub fn new(tps: f64) -> Self {
         let interval = (tps.is_finite() && tps > 0.0).then(|| Duration::from_secs_f64(1.0 / tps));
-        RateLimiter { interval, next: tokio::sync::Mutex::new(tokio::time::Instant::now()) }
+        RateLimiter {
+            interval,
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        }
     }
 
     /// Wait for the next slot.
     pub async fn acquire(&self) {
-        let Some(interval) = self.interval else { return };
+        let Some(interval) = self.interval else {
+            return;
+        };
         let at = {
             let mut next = self.next.lock().await;
             let now = tokio::time::Instant::now();
@@ -234,8 +290,16 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-const PERMISSION_CODES: &[&str] =
-    &["AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException", "ExpiredToken"];
+const PERMISSION_CODES: &[&str] = &[
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+    "ExpiredToken",
+];
 const THROTTLE_CODES: &[&str] = &[
     "ThrottlingException",
     "Throttling",
@@ -246,29 +310,42 @@ const THROTTLE_CODES: &[&str] = &[
     "RequestThrottled",
 ];
 
-fn api_error<E, R>(api: &str, e: SdkError<E, R>) -> ApiError
+fn api_error<E>(api: &str, e: SdkError<E, HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     let code = e.code().map(str::to_string);
     let service_message = e.message().map(str::to_string);
+    let status = e.raw_response().map(|r| r.status().as_u16());
     let full = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
     let kind = match (&e, code.as_deref()) {
         (_, Some(c)) if PERMISSION_CODES.contains(&c) => ApiErrorKind::Permission,
         (_, Some(c)) if THROTTLE_CODES.contains(&c) => ApiErrorKind::Throttled,
         (_, Some("ResourceNotFoundException")) => ApiErrorKind::NotFound,
         _ if full.contains("read APIs; refused") => ApiErrorKind::Refused,
+        _ if status == Some(429) => ApiErrorKind::Throttled,
+        _ if status == Some(403) => ApiErrorKind::Permission,
         (SdkError::ConstructionFailure(_) | SdkError::DispatchFailure(_), _)
             if full.contains("credential") || full.contains("Credential") =>
         {
             ApiErrorKind::Credentials
         }
         (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), _) => ApiErrorKind::Network,
-        (SdkError::ResponseError(r), _) if format!("{r:?}").contains("status: 429") => ApiErrorKind::Throttled,
         _ => ApiErrorKind::Other,
     };
-    ApiError { api: api.to_string(), kind, code, message: service_message.unwrap_or(full) }
+    // The service's own message; else the HTTP status; else the error chain (no response body:
+    // an error page is noise).
+    let message = match (service_message, status) {
+        (Some(m), _) => m,
+        (None, Some(s)) => format!("HTTP {s} with no error message"),
+        (None, None) => full,
+    };
+    ApiError {
+        api: api.to_string(),
+        kind,
+        code,
+        message,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,12 +439,19 @@ pub struct Plumbing {
 impl Plumbing {
     /// Counters, and limiters of `tps` requests per second per API and region.
     pub fn new(stats: Arc<CallStats>, tps: f64) -> Self {
-        Plumbing { stats, limiters: Arc::default(), tps }
+        Plumbing {
+            stats,
+            limiters: Arc::default(),
+            tps,
+        }
     }
 
     fn limiter(&self, key: String) -> Arc<RateLimiter> {
         match self.limiters.lock() {
-            Ok(mut m) => m.entry(key).or_insert_with(|| Arc::new(RateLimiter::new(self.tps))).clone(),
+            Ok(mut m) => m
+                .entry(key)
+                .or_insert_with(|| Arc::new(RateLimiter::new(self.tps)))
+                .clone(),
             Err(_) => Arc::new(RateLimiter::new(self.tps)),
         }
     }
@@ -441,7 +525,11 @@ impl Clients {
     /// Build the clients of `region` from an SDK config loaded by [`load_sdk_config`].
     pub async fn new(s: &AwsSettings, region: &str, p: &Plumbing) -> Clients {
         let sdk = load_sdk_config(s, Some(region)).await;
-        let ce_sdk = if region == CE_REGION { sdk.clone() } else { load_sdk_config(s, Some(CE_REGION)).await };
+        let ce_sdk = if region == CE_REGION {
+            sdk.clone()
+        } else {
+            load_sdk_config(s, Some(CE_REGION)).await
+        };
         let stats = &p.stats;
         Clients {
             logs: LogsApi {
@@ -528,7 +616,13 @@ impl LogsApi {
     }
 
     /// StartQuery: a Logs Insights query over `groups` (at most 50) in `[start_s, end_s]`.
-    pub async fn start_query(&self, groups: &[String], start_s: i64, end_s: i64, query: &str) -> Result<String, ApiError> {
+    pub async fn start_query(
+        &self,
+        groups: &[String],
+        start_s: i64,
+        end_s: i64,
+        query: &str,
+    ) -> Result<String, ApiError> {
         const API: &str = "logs:StartQuery";
         self.p.before(&self.region, API).await;
         let out = self
@@ -551,10 +645,18 @@ impl LogsApi {
     }
 
     /// GetQueryResults of a query started by [`LogsApi::start_query`].
-    pub async fn get_query_results(&self, query_id: &str) -> Result<GetQueryResultsOutput, ApiError> {
+    pub async fn get_query_results(
+        &self,
+        query_id: &str,
+    ) -> Result<GetQueryResultsOutput, ApiError> {
         const API: &str = "logs:GetQueryResults";
         self.p.before(&self.region, API).await;
-        self.client.get_query_results().query_id(query_id).send().await.map_err(|e| api_error(API, e))
+        self.client
+            .get_query_results()
+            .query_id(query_id)
+            .send()
+            .await
+            .map_err(|e| api_error(API, e))
     }
 }
 
@@ -582,7 +684,11 @@ impl XrayApi {
     }
 
     /// BatchGetTraces: the traces of at most 5 IDs.
-    pub async fn batch_get_traces(&self, ids: &[String], next_token: Option<String>) -> Result<BatchGetTracesOutput, ApiError> {
+    pub async fn batch_get_traces(
+        &self,
+        ids: &[String],
+        next_token: Option<String>,
+    ) -> Result<BatchGetTracesOutput, ApiError> {
         const API: &str = "xray:BatchGetTraces";
         self.p.before(&self.region, API).await;
         self.client
@@ -597,7 +703,12 @@ impl XrayApi {
 
 impl CostApi {
     /// GetTags: one page of the cost allocation tag keys seen in `[start, end)` (dates).
-    pub async fn get_tags(&self, start: &str, end: &str, next_token: Option<String>) -> Result<GetTagsOutput, ApiError> {
+    pub async fn get_tags(
+        &self,
+        start: &str,
+        end: &str,
+        next_token: Option<String>,
+    ) -> Result<GetTagsOutput, ApiError> {
         const API: &str = "ce:GetTags";
         self.p.before(&self.region, API).await;
         self.client
@@ -634,12 +745,16 @@ impl CostApi {
 }
 
 fn date_interval(start: &str, end: &str) -> Result<DateInterval, ApiError> {
-    DateInterval::builder().start(start).end(end).build().map_err(|e| ApiError {
-        api: "ce".into(),
-        kind: ApiErrorKind::Other,
-        code: None,
-        message: e.to_string(),
-    })
+    DateInterval::builder()
+        .start(start)
+        .end(end)
+        .build()
+        .map_err(|e| ApiError {
+            api: "ce".into(),
+            kind: ApiErrorKind::Other,
+            code: None,
+            message: e.to_string(),
+        })
 }
 
 impl StsApi {
@@ -647,7 +762,12 @@ impl StsApi {
     pub async fn account(&self) -> Result<Option<String>, ApiError> {
         const API: &str = "sts:GetCallerIdentity";
         self.p.before(&self.region, API).await;
-        let out = self.client.get_caller_identity().send().await.map_err(|e| api_error(API, e))?;
+        let out = self
+            .client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| api_error(API, e))?;
         Ok(out.account)
     }
 }
@@ -660,7 +780,9 @@ mod tests {
     fn read_api_list_is_read_only() {
         for a in READ_APIS {
             assert!(
-                ["Describe", "Filter", "Get", "BatchGet", "StartQuery"].iter().any(|p| a.operation.starts_with(p)),
+                ["Describe", "Filter", "Get", "BatchGet", "StartQuery"]
+                    .iter()
+                    .any(|p| a.operation.starts_with(p)),
                 "{} is not a read API",
                 a.operation
             );
@@ -678,24 +800,41 @@ mod tests {
     /// request that got through would fail with a network error instead.
     #[test]
     fn guard_refuses_writes_before_sending() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let s = AwsSettings {
                 endpoint_url: Some("http://127.0.0.1:9".into()),
-                credentials: Some(logs::config::Credentials::new("AKIDEXAMPLE", "secret", None, None, "test")),
+                credentials: Some(logs::config::Credentials::new(
+                    "AKIDEXAMPLE",
+                    "secret",
+                    None,
+                    None,
+                    "test",
+                )),
                 max_attempts: 1,
                 ..Default::default()
             };
             let stats = Arc::new(CallStats::default());
             let sdk = load_sdk_config(&s, Some("eu-west-1")).await;
             let client = logs::Client::from_conf(service_config!(logs, &sdk, s, stats));
-            let e = client.create_log_group().log_group_name("x").send().await.unwrap_err();
+            let e = client
+                .create_log_group()
+                .log_group_name("x")
+                .send()
+                .await
+                .unwrap_err();
             let e = api_error("logs:CreateLogGroup", e);
             assert_eq!(e.kind, ApiErrorKind::Refused, "{e}");
             assert!(stats.attempts().is_empty(), "nothing was attempted");
             // A read API gets past the guard and fails on the network instead.
             let e = client.describe_log_groups().send().await.unwrap_err();
-            assert_eq!(api_error("logs:DescribeLogGroups", e).kind, ApiErrorKind::Network);
+            assert_eq!(
+                api_error("logs:DescribeLogGroups", e).kind,
+                ApiErrorKind::Network
+            );
             assert_eq!(stats.attempts().get("logs:DescribeLogGroups"), Some(&1));
         });
     }
@@ -722,7 +861,10 @@ mod tests {
     /// variable: both end up in the shared config) is not used; an explicit one is.
     #[test]
     fn only_an_explicit_endpoint_is_used() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let creds = logs::config::Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
             let sdk = aws_config::SdkConfig::builder()
@@ -732,13 +874,26 @@ mod tests {
                 .behavior_version(aws_config::BehaviorVersion::latest())
                 .build();
             let stats = Arc::new(CallStats::default());
-            for (explicit, want) in [(None, "https://logs.eu-west-1.amazonaws.com"), (Some("http://127.0.0.1:4566"), "http://127.0.0.1:4566")] {
-                let s = AwsSettings { endpoint_url: explicit.map(str::to_string), max_attempts: 1, ..Default::default() };
+            for (explicit, want) in [
+                (None, "https://logs.eu-west-1.amazonaws.com"),
+                (Some("http://127.0.0.1:4566"), "http://127.0.0.1:4566"),
+            ] {
+                let s = AwsSettings {
+                    endpoint_url: explicit.map(str::to_string),
+                    max_attempts: 1,
+                    ..Default::default()
+                };
                 let cap = Capture::default();
                 let mut b = logs::config::Builder::from(&sdk);
                 b.set_endpoint_url(s.endpoint_url.clone());
-                let conf = b.interceptor(ReadOnlyGuard::new(stats.clone())).interceptor(cap.clone()).build();
-                let _ = logs::Client::from_conf(conf).describe_log_groups().send().await;
+                let conf = b
+                    .interceptor(ReadOnlyGuard::new(stats.clone()))
+                    .interceptor(cap.clone())
+                    .build();
+                let _ = logs::Client::from_conf(conf)
+                    .describe_log_groups()
+                    .send()
+                    .await;
                 let uri = cap.0.lock().unwrap().clone().unwrap_or_default();
                 assert!(uri.starts_with(want), "{uri} should start with {want}");
             }
@@ -747,14 +902,21 @@ mod tests {
 
     #[test]
     fn rate_limiter_spaces_requests() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let l = RateLimiter::new(100.0);
             let t = std::time::Instant::now();
             for _ in 0..6 {
                 l.acquire().await;
             }
-            assert!(t.elapsed() >= Duration::from_millis(45), "{:?}", t.elapsed());
+            assert!(
+                t.elapsed() >= Duration::from_millis(45),
+                "{:?}",
+                t.elapsed()
+            );
             let u = RateLimiter::new(0.0);
             let t = std::time::Instant::now();
             for _ in 0..1000 {

@@ -52,7 +52,7 @@ pub struct PullArgs {
     /// Pull raw log events, whatever the window (no Logs Insights push-down).
     #[arg(long)]
     pub raw: bool,
-    /// Use Logs Insights for windows longer than this [default: 7d].
+    /// Use Logs Insights for windows longer than this.
     #[arg(long, default_value = "7d")]
     pub insights_after: String,
     /// Print the calls a pull would make, and make none.
@@ -115,7 +115,10 @@ impl PullArgs {
             }
             (since, None) => {
                 let s = since.as_deref().unwrap_or("24h");
-                (now_ms - parse_duration_ms(s).ok_or_else(|| bad("--since", s))?, now_ms)
+                (
+                    now_ms - parse_duration_ms(s).ok_or_else(|| bad("--since", s))?,
+                    now_ms,
+                )
             }
         };
         let mut o = PullOptions {
@@ -123,7 +126,12 @@ impl PullArgs {
             from_ms,
             to_ms,
             log_groups: self.log_groups.clone(),
-            cost_tags: self.cost_tags.clone().map(|t| t.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()),
+            cost_tags: self.cost_tags.clone().map(|t| {
+                t.into_iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }),
             xray_filter: self.xray_filter.clone(),
             insights: if self.insights {
                 InsightsMode::Always
@@ -132,7 +140,8 @@ impl PullArgs {
             } else {
                 InsightsMode::Auto
             },
-            insights_threshold_ms: parse_duration_ms(&self.insights_after).ok_or_else(|| bad("--insights-after", &self.insights_after))?,
+            insights_threshold_ms: parse_duration_ms(&self.insights_after)
+                .ok_or_else(|| bad("--insights-after", &self.insights_after))?,
             dry_run: self.dry_run,
             concurrency: self.concurrency.max(1),
             max_tps: self.max_tps,
@@ -172,12 +181,14 @@ pub fn run(args: PullArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     if args.json {
-        let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;
         writeln!(w, "{text}").map_err(|e| Error::io("writing", "stdout", e))?;
     } else {
         print_summary(&summary, &mut w).map_err(|e| Error::io("writing", "stdout", e))?;
         if !summary.dry_run {
-            writeln!(w, "  workspace: {}", dir.display()).map_err(|e| Error::io("writing", "stdout", e))?;
+            writeln!(w, "  workspace: {}", dir.display())
+                .map_err(|e| Error::io("writing", "stdout", e))?;
         }
     }
     Ok(if summary.problems.is_empty() { 0 } else { 1 })

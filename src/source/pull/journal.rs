@@ -32,22 +32,33 @@ pub fn append(ws: &Workspace, facts: &[InvocationFact]) -> Result<()> {
     let p = path(ws);
     let mut buf = Vec::with_capacity(facts.len() * 160);
     for f in facts {
-        serde_json::to_writer(&mut buf, f).map_err(|e| Error::io("writing", &p, std::io::Error::other(e)))?;
+        serde_json::to_writer(&mut buf, f)
+            .map_err(|e| Error::io("writing", &p, std::io::Error::other(e)))?;
         buf.push(b'\n');
     }
-    let mut file =
-        std::fs::OpenOptions::new().create(true).read(true).append(true).open(&p).map_err(|e| Error::io("opening", &p, e))?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(&p)
+        .map_err(|e| Error::io("opening", &p, e))?;
     // A line torn by a crash must not swallow the first new fact.
-    let len = file.metadata().map_err(|e| Error::io("reading", &p, e))?.len();
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io("reading", &p, e))?
+        .len();
     if len > 0 {
         use std::io::{Read, Seek, SeekFrom};
         let mut last = [0u8; 1];
-        file.seek(SeekFrom::Start(len - 1)).and_then(|_| file.read_exact(&mut last)).map_err(|e| Error::io("reading", &p, e))?;
+        file.seek(SeekFrom::Start(len - 1))
+            .and_then(|_| file.read_exact(&mut last))
+            .map_err(|e| Error::io("reading", &p, e))?;
         if last[0] != b'\n' {
             buf.insert(0, b'\n');
         }
     }
-    file.write_all(&buf).map_err(|e| Error::io("writing", &p, e))?;
+    file.write_all(&buf)
+        .map_err(|e| Error::io("writing", &p, e))?;
     file.sync_all().map_err(|e| Error::io("syncing", &p, e))
 }
 
@@ -90,13 +101,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ws = Workspace::open_or_create(dir.path()).unwrap();
         assert!(read(&ws).unwrap().is_empty());
-        let mut a = InvocationFact::new("r-1", FactKind::Report(Report { duration_ms: Some(12.5), status: Some(Status::Timeout), ..Default::default() }));
+        let mut a = InvocationFact::new(
+            "r-1",
+            FactKind::Report(Report {
+                duration_ms: Some(12.5),
+                status: Some(Status::Timeout),
+                ..Default::default()
+            }),
+        );
         a.ts = Some(1_700_000_000_000_000);
-        let b = InvocationFact::new("r-1", FactKind::Segment { start: Some(1), duration_ms: None, init_ms: Some(3.0), failed: true, trace_id: None });
+        let b = InvocationFact::new(
+            "r-1",
+            FactKind::Segment {
+                start: Some(1),
+                duration_ms: None,
+                init_ms: Some(3.0),
+                failed: true,
+                trace_id: None,
+            },
+        );
         append(&ws, &[a.clone()]).unwrap();
         append(&ws, &[b.clone()]).unwrap();
         // A torn last line is ignored.
-        std::fs::OpenOptions::new().append(true).open(path(&ws)).unwrap().write_all(b"{\"request_id\":\"r-").unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path(&ws))
+            .unwrap()
+            .write_all(b"{\"request_id\":\"r-")
+            .unwrap();
         assert_eq!(read(&ws).unwrap(), vec![a.clone(), b.clone()]);
         // … and does not swallow the next fact appended.
         append(&ws, &[a.clone()]).unwrap();

@@ -68,7 +68,11 @@ pub struct Services {
 
 impl Default for Services {
     fn default() -> Self {
-        Services { logs: true, traces: true, costs: true }
+        Services {
+            logs: true,
+            traces: true,
+            costs: true,
+        }
     }
 }
 
@@ -179,10 +183,16 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let hint = match self.error.kind {
             ApiErrorKind::Permission => " (missing IAM permission; see the policy in the README)",
-            ApiErrorKind::Throttled => " (still throttled after every retry; try a lower --max-tps)",
+            ApiErrorKind::Throttled => {
+                " (still throttled after every retry; try a lower --max-tps)"
+            }
             _ => "",
         };
-        write!(f, "{} {} {}: {}{hint}", self.phase, self.region, self.target, self.error)
+        write!(
+            f,
+            "{} {} {}: {}{hint}",
+            self.phase, self.region, self.target, self.error
+        )
     }
 }
 
@@ -287,7 +297,12 @@ struct Totals {
 
 impl StoreQueue {
     /// Queue a parsed window with the state updates to apply once it is stored.
-    pub(crate) async fn submit(&self, parsed: Parsed, updates: Vec<Update>, weight: usize) -> Result<()> {
+    pub(crate) async fn submit(
+        &self,
+        parsed: Parsed,
+        updates: Vec<Update>,
+        weight: usize,
+    ) -> Result<()> {
         let mut p = self.pending.lock().await;
         p.0.push((parsed, updates));
         p.1 += weight.max(1);
@@ -357,7 +372,11 @@ impl StoreQueue {
     /// that was killed or cancelled) into the `invocations` frame, then empty the journal unless
     /// `keep`: a cancelled pull keeps its facts, so the pull that resumes it assembles them again
     /// with its own (an invocation cut in two by the cancel comes out whole).
-    pub(crate) async fn finish_invocations(&self, origin: crate::workspace::manifest::Origin, keep: bool) -> Result<()> {
+    pub(crate) async fn finish_invocations(
+        &self,
+        origin: crate::workspace::manifest::Origin,
+        keep: bool,
+    ) -> Result<()> {
         let _p = self.pending.lock().await;
         let ws = self.ws.clone();
         let reports = tokio::task::spawn_blocking(move || -> Result<Vec<files::FileReport>> {
@@ -366,7 +385,10 @@ impl StoreQueue {
                 return Ok(vec![]);
             }
             let n = facts.len();
-            let batch = crate::parse::Batch { facts, ..Default::default() };
+            let batch = crate::parse::Batch {
+                facts,
+                ..Default::default()
+            };
             let parsed = Parsed {
                 path: PathBuf::from(format!("aws:invocations ({n} facts)")),
                 format: crate::parse::Format::CloudWatchEvents,
@@ -398,7 +420,9 @@ impl StoreQueue {
     ) -> Result<T> {
         let _p = self.pending.lock().await;
         let ws = self.ws.clone();
-        tokio::task::spawn_blocking(move || f(&ws)).await.map_err(|e| Error::Invalid(format!("store task failed: {e}")))?
+        tokio::task::spawn_blocking(move || f(&ws))
+            .await
+            .map_err(|e| Error::Invalid(format!("store task failed: {e}")))?
     }
 
     /// A copy of the sync state.
@@ -411,7 +435,9 @@ fn apply_updates(ws: &Workspace, state: &Mutex<SyncState>, updates: &[Update]) -
     if updates.is_empty() {
         return Ok(());
     }
-    let mut st = state.lock().map_err(|_| Error::Invalid("sync state lock poisoned".into()))?;
+    let mut st = state
+        .lock()
+        .map_err(|_| Error::Invalid("sync state lock poisoned".into()))?;
     for u in updates {
         st.apply(u);
     }
@@ -438,12 +464,20 @@ pub(crate) struct Run {
 
 impl Run {
     pub(crate) fn cancelled(&self) -> bool {
-        self.opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+        self.opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
     pub(crate) fn problem(&self, phase: Phase, region: &str, target: &str, error: ApiError) {
-        let p = Problem { phase: phase.name().to_string(), region: region.to_string(), target: target.to_string(), error };
-        tracing::warn!("{p}");
+        let p = Problem {
+            phase: phase.name().to_string(),
+            region: region.to_string(),
+            target: target.to_string(),
+            error,
+        };
+        tracing::debug!("{p}");
         (self.progress)(&ProgressEvent::Problem { problem: p.clone() });
         if let Ok(mut v) = self.problems.lock() {
             v.push(p);
@@ -466,7 +500,11 @@ impl Run {
     }
 
     /// The parse context of a region.
-    pub(crate) fn parse_ctx(&self, region: &str, log_group: Option<&str>) -> crate::parse::ParseContext {
+    pub(crate) fn parse_ctx(
+        &self,
+        region: &str,
+        log_group: Option<&str>,
+    ) -> crate::parse::ParseContext {
         crate::parse::ParseContext {
             log_group: log_group.map(str::to_string),
             log_stream: None,
@@ -477,8 +515,18 @@ impl Run {
 }
 
 /// A name for a pulled window in reports and the manifest: `aws:<service>:<region>:<target>`.
-pub(crate) fn window_name(service: &str, region: &str, target: &str, from_ms: i64, to_ms: i64) -> PathBuf {
-    PathBuf::from(format!("aws:{service}:{region}:{target}[{}..{})", iso_ms(from_ms), iso_ms(to_ms)))
+pub(crate) fn window_name(
+    service: &str,
+    region: &str,
+    target: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> PathBuf {
+    PathBuf::from(format!(
+        "aws:{service}:{region}:{target}[{}..{})",
+        iso_ms(from_ms),
+        iso_ms(to_ms)
+    ))
 }
 
 /// Epoch ms → ISO-8601 UTC.
@@ -512,7 +560,11 @@ pub fn pull(ws: &Workspace, opts: PullOptions, progress: ProgressFn) -> Result<P
 /// Pull the window of `opts` into `ws`. Returns an error only when nothing can be pulled at all
 /// (no region, no credentials, the workspace can't be written); failures of single log groups,
 /// windows or permissions are [`Problem`]s in the summary.
-pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn) -> Result<PullSummary> {
+pub async fn pull_async(
+    ws: &Workspace,
+    opts: PullOptions,
+    progress: ProgressFn,
+) -> Result<PullSummary> {
     let started = std::time::Instant::now();
     if opts.to_ms <= opts.from_ms {
         return Err(Error::Invalid(format!(
@@ -521,7 +573,11 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
             iso_ms(opts.to_ms)
         )));
     }
-    let _lock = if opts.dry_run { None } else { Some(lock_workspace(ws)?) };
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(lock_workspace(ws)?)
+    };
     let mut regions = opts.regions.clone();
     regions.dedup();
     if regions.is_empty() {
@@ -529,7 +585,8 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
             Some(r) => regions.push(r),
             None => {
                 return Err(Error::Invalid(
-                    "no AWS region: pass --region, or set AWS_REGION or a region in the profile".into(),
+                    "no AWS region: pass --region, or set AWS_REGION or a region in the profile"
+                        .into(),
                 ));
             }
         }
@@ -552,7 +609,10 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
             match c.sts.account().await {
                 Ok(a) => account = a,
                 Err(e) if e.kind == ApiErrorKind::Credentials => {
-                    return Err(Error::Invalid(format!("no usable AWS credentials: {}", e.message)));
+                    return Err(Error::Invalid(format!(
+                        "no usable AWS credentials: {}",
+                        e.message
+                    )));
                 }
                 Err(e) => early_problems.push(Problem {
                     phase: "account".into(),
@@ -591,7 +651,9 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
     for (region, c) in &clients {
         if run.opts.services.logs {
             let (run, api, region) = (run.clone(), c.logs.clone(), region.clone());
-            tasks.spawn(async move { crate::source::cloudwatch::pull_logs(&run, &api, &region).await });
+            tasks.spawn(
+                async move { crate::source::cloudwatch::pull_logs(&run, &api, &region).await },
+            );
         }
         if run.opts.services.traces {
             let (run, api, region) = (run.clone(), c.xray.clone(), region.clone());
@@ -606,7 +668,9 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
     }
     let mut first_err = None;
     while let Some(r) = tasks.join_next().await {
-        let r = r.map_err(|e| Error::Invalid(format!("pull task failed: {e}"))).and_then(|r| r);
+        let r = r
+            .map_err(|e| Error::Invalid(format!("pull task failed: {e}")))
+            .and_then(|r| r);
         if let Err(e) = r {
             first_err.get_or_insert(e);
         }
@@ -624,12 +688,23 @@ pub async fn pull_async(ws: &Workspace, opts: PullOptions, progress: ProgressFn)
             from: iso_ms(run.opts.from_ms),
             to: iso_ms(run.opts.to_ms),
         };
-        run.store.finish_invocations(origin, run.cancelled()).await?;
+        run.store
+            .finish_invocations(origin, run.cancelled())
+            .await?;
     }
 
     let calls = stats.calls();
-    let ce_calls: u64 = calls.iter().filter(|(k, _)| k.starts_with("ce:")).map(|(_, v)| v).sum();
-    let totals = run.store.totals.lock().map(|t| (t.records, t.added.clone(), t.skipped.clone(), t.stored)).unwrap_or_default();
+    let ce_calls: u64 = calls
+        .iter()
+        .filter(|(k, _)| k.starts_with("ce:"))
+        .map(|(_, v)| v)
+        .sum();
+    let totals = run
+        .store
+        .totals
+        .lock()
+        .map(|t| (t.records, t.added.clone(), t.skipped.clone(), t.stored))
+        .unwrap_or_default();
     let mut groups = run.groups.lock().map(|g| g.clone()).unwrap_or_default();
     groups.sort_by(|a, b| (&a.region, &a.group).cmp(&(&b.region, &b.group)));
     Ok(PullSummary {
@@ -673,9 +748,10 @@ fn lock_workspace(ws: &Workspace) -> Result<std::fs::File> {
         .map_err(|e| Error::io("opening", &p, e))?;
     match f.try_lock() {
         Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            Err(Error::Invalid(format!("another pull is running in workspace {}", ws.dir().display())))
-        }
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Invalid(format!(
+            "another pull is running in workspace {}",
+            ws.dir().display()
+        ))),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io("locking", &p, e)),
     }
 }
@@ -691,7 +767,11 @@ where
     let f = Arc::new(f);
     let mut set = tokio::task::JoinSet::new();
     for item in items {
-        let permit = sem.clone().acquire_owned().await.map_err(|e| Error::Invalid(e.to_string()))?;
+        let permit = sem
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         let f = f.clone();
         set.spawn(async move {
             let r = f(item).await;
@@ -701,7 +781,9 @@ where
     }
     let mut first_err = None;
     while let Some(r) = set.join_next().await {
-        let r = r.map_err(|e| Error::Invalid(format!("task failed: {e}"))).and_then(|r| r);
+        let r = r
+            .map_err(|e| Error::Invalid(format!("task failed: {e}")))
+            .and_then(|r| r);
         if let Err(e) = r {
             first_err.get_or_insert(e);
         }
@@ -712,7 +794,11 @@ where
 /// Print a summary for people.
 pub fn print_summary(s: &PullSummary, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     if s.dry_run {
-        writeln!(w, "dry run: the calls a pull of {} .. {} would make (nothing is sent)", s.from, s.to)?;
+        writeln!(
+            w,
+            "dry run: the calls a pull of {} .. {} would make (nothing is sent)",
+            s.from, s.to
+        )?;
         for l in &s.planned {
             writeln!(w, "  {l}")?;
         }
@@ -721,7 +807,14 @@ pub fn print_summary(s: &PullSummary, w: &mut dyn std::io::Write) -> std::io::Re
         }
         return Ok(());
     }
-    writeln!(w, "pulled {} .. {} from {} in {:.1}s", s.from, s.to, s.regions.join(", "), s.seconds)?;
+    writeln!(
+        w,
+        "pulled {} .. {} from {} in {:.1}s",
+        s.from,
+        s.to,
+        s.regions.join(", "),
+        s.seconds
+    )?;
     if let Some(u) = &s.endpoint_url {
         writeln!(w, "  endpoint: {u}")?;
     }
@@ -735,8 +828,16 @@ pub fn print_summary(s: &PullSummary, w: &mut dyn std::io::Write) -> std::io::Re
         s.events,
         s.traces,
         s.cost_figures,
-        if s.insights { format!(", {} Logs Insights aggregate rows", s.aggregate_rows) } else { String::new() },
-        if parts.is_empty() { "nothing new".to_string() } else { parts.join(", ") }
+        if s.insights {
+            format!(", {} Logs Insights aggregate rows", s.aggregate_rows)
+        } else {
+            String::new()
+        },
+        if parts.is_empty() {
+            "nothing new".to_string()
+        } else {
+            parts.join(", ")
+        }
     )?;
     if !s.skipped.is_empty() {
         let parts: Vec<String> = s.skipped.iter().map(|(k, v)| format!("{k} {v}")).collect();
@@ -749,12 +850,23 @@ pub fn print_summary(s: &PullSummary, w: &mut dyn std::io::Write) -> std::io::Re
     for (api, n) in &s.calls {
         let attempts = s.attempts.get(api).copied().unwrap_or(0);
         let retries = attempts.saturating_sub(*n);
-        let r = if retries > 0 { format!(" ({retries})") } else { String::new() };
+        let r = if retries > 0 {
+            format!(" ({retries})")
+        } else {
+            String::new()
+        };
         writeln!(w, "    {api:<26} {n}{r}")?;
     }
-    writeln!(w, "  Cost Explorer: {} calls, ${:.2}", s.ce_calls, s.ce_cost_usd)?;
+    writeln!(
+        w,
+        "  Cost Explorer: {} calls, ${:.2}",
+        s.ce_calls, s.ce_cost_usd
+    )?;
     if s.cancelled {
-        writeln!(w, "  cancelled: what was fetched is stored; pull again to resume")?;
+        writeln!(
+            w,
+            "  cancelled: what was fetched is stored; pull again to resume"
+        )?;
     }
     if !s.problems.is_empty() {
         writeln!(w, "  {} problem(s); the rest was pulled:", s.problems.len())?;

@@ -132,9 +132,15 @@ pub struct Bars {
 impl Bars {
     /// Bars on stderr, hidden unless stderr is a terminal.
     pub fn stderr() -> Arc<Bars> {
-        let target =
-            if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
-        Arc::new(Bars { multi: MultiProgress::with_draw_target(target), bars: Mutex::new(HashMap::new()) })
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        Arc::new(Bars {
+            multi: MultiProgress::with_draw_target(target),
+            bars: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The subscriber drawing these bars.
@@ -148,29 +154,58 @@ impl Bars {
             "{{prefix:>22}} [{{bar:25}}] {{pos}}/{{len}} {}  {{msg}}  ETA {{eta}}",
             phase.unit()
         );
-        ProgressStyle::with_template(&t).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> ")
+        ProgressStyle::with_template(&t)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ")
     }
 
     fn on(&self, e: &ProgressEvent) {
-        let Ok(mut bars) = self.bars.lock() else { return };
+        let Ok(mut bars) = self.bars.lock() else {
+            return;
+        };
         match e {
-            ProgressEvent::Started { phase, region, total } => {
+            ProgressEvent::Started {
+                phase,
+                region,
+                total,
+            } => {
                 let bar = self.multi.add(ProgressBar::new(*total));
                 bar.set_style(Self::style(*phase));
                 bar.set_prefix(format!("{} {region}", phase.name()));
                 bar.set_message(format!("0 {}", phase.items()));
-                bars.insert((*phase, region.clone()), Bar { bar, items: 0, started: Instant::now(), phase: *phase });
+                bars.insert(
+                    (*phase, region.clone()),
+                    Bar {
+                        bar,
+                        items: 0,
+                        started: Instant::now(),
+                        phase: *phase,
+                    },
+                );
             }
-            ProgressEvent::MoreWork { phase, region, units } => {
+            ProgressEvent::MoreWork {
+                phase,
+                region,
+                units,
+            } => {
                 if let Some(b) = bars.get(&(*phase, region.clone())) {
                     b.bar.inc_length(*units);
                 }
             }
-            ProgressEvent::Items { phase, region, items } => {
+            ProgressEvent::Items {
+                phase,
+                region,
+                items,
+            } => {
                 if let Some(b) = bars.get_mut(&(*phase, region.clone())) {
                     b.items += items;
                     let secs = b.started.elapsed().as_secs_f64().max(1e-3);
-                    b.bar.set_message(format!("{} {} ({:.0}/s)", b.items, b.phase.items(), b.items as f64 / secs));
+                    b.bar.set_message(format!(
+                        "{} {} ({:.0}/s)",
+                        b.items,
+                        b.phase.items(),
+                        b.items as f64 / secs
+                    ));
                 }
             }
             ProgressEvent::UnitDone { phase, region, .. } => {

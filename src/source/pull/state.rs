@@ -95,7 +95,13 @@ pub struct SyncState {
 
 impl Default for SyncState {
     fn default() -> Self {
-        SyncState { version: 1, logs: BTreeMap::new(), insights: BTreeMap::new(), xray: BTreeMap::new(), ce: BTreeMap::new() }
+        SyncState {
+            version: 1,
+            logs: BTreeMap::new(),
+            insights: BTreeMap::new(),
+            xray: BTreeMap::new(),
+            ce: BTreeMap::new(),
+        }
     }
 }
 
@@ -150,7 +156,9 @@ impl SyncState {
         match std::fs::read(&p) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::Workspace {
                 path: dir.to_path_buf(),
-                message: format!("{SYNC_FILE} is unreadable ({e}); remove it to pull everything again"),
+                message: format!(
+                    "{SYNC_FILE} is unreadable ({e}); remove it to pull everything again"
+                ),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SyncState::default()),
             Err(e) => Err(Error::io("reading", p, e)),
@@ -159,23 +167,42 @@ impl SyncState {
 
     /// Save atomically into the workspace at `dir`.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let text = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::Workspace { path: dir.to_path_buf(), message: e.to_string() })?;
+        let text = serde_json::to_vec_pretty(self).map_err(|e| Error::Workspace {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
         crate::workspace::write_atomic(&Self::path(dir), &text)
     }
 
     /// Apply one update.
     pub fn apply(&mut self, u: &Update) {
         match u {
-            Update::Logs { key, from, to } => self.logs.entry(key.clone()).or_default().add(*from, *to),
-            Update::Insights { key, from, to } => self.insights.entry(key.clone()).or_default().add(*from, *to),
-            Update::Xray { key, from, to } => self.xray.entry(key.clone()).or_default().add(*from, *to),
-            Update::CeClosed { key, days } => self.ce.entry(key.clone()).or_default().extend(days.iter().cloned()),
+            Update::Logs { key, from, to } => {
+                self.logs.entry(key.clone()).or_default().add(*from, *to)
+            }
+            Update::Insights { key, from, to } => self
+                .insights
+                .entry(key.clone())
+                .or_default()
+                .add(*from, *to),
+            Update::Xray { key, from, to } => {
+                self.xray.entry(key.clone()).or_default().add(*from, *to)
+            }
+            Update::CeClosed { key, days } => self
+                .ce
+                .entry(key.clone())
+                .or_default()
+                .extend(days.iter().cloned()),
         }
     }
 
     /// Parts of `[from, to)` of a windows map entry not fetched yet.
-    pub fn missing(map: &BTreeMap<String, Windows>, key: &str, from: i64, to: i64) -> Vec<(i64, i64)> {
+    pub fn missing(
+        map: &BTreeMap<String, Windows>,
+        key: &str,
+        from: i64,
+        to: i64,
+    ) -> Vec<(i64, i64)> {
         match map.get(key) {
             Some(w) => w.missing(from, to),
             None if to > from => vec![(from, to)],
@@ -186,7 +213,10 @@ impl SyncState {
     /// The log groups of `scope|region|` that have state, for a dry run.
     pub fn known_groups(&self, scope: &str, region: &str) -> Vec<String> {
         let prefix = format!("{scope}|{region}|");
-        self.logs.keys().filter_map(|k| k.strip_prefix(&prefix).map(str::to_string)).collect()
+        self.logs
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix).map(str::to_string))
+            .collect()
     }
 }
 
@@ -220,12 +250,25 @@ mod tests {
     fn state_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = SyncState::load(dir.path()).unwrap();
-        s.apply(&Update::Logs { key: key(&["p@aws", "eu-west-1", "/aws/lambda/a"]), from: 0, to: 10 });
-        s.apply(&Update::CeClosed { key: "p@aws|UnblendedCost|SERVICE".into(), days: vec!["2026-11-01".into()] });
+        s.apply(&Update::Logs {
+            key: key(&["p@aws", "eu-west-1", "/aws/lambda/a"]),
+            from: 0,
+            to: 10,
+        });
+        s.apply(&Update::CeClosed {
+            key: "p@aws|UnblendedCost|SERVICE".into(),
+            days: vec!["2026-11-01".into()],
+        });
         s.save(dir.path()).unwrap();
         let t = SyncState::load(dir.path()).unwrap();
         assert_eq!(s, t);
-        assert_eq!(t.known_groups("p@aws", "eu-west-1"), vec!["/aws/lambda/a".to_string()]);
-        assert_eq!(SyncState::missing(&t.logs, "p@aws|eu-west-1|/aws/lambda/a", 5, 20), vec![(10, 20)]);
+        assert_eq!(
+            t.known_groups("p@aws", "eu-west-1"),
+            vec!["/aws/lambda/a".to_string()]
+        );
+        assert_eq!(
+            SyncState::missing(&t.logs, "p@aws|eu-west-1|/aws/lambda/a", 5, 20),
+            vec![(10, 20)]
+        );
     }
 }

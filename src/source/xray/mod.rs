@@ -85,7 +85,10 @@ pub fn traces_json(traces: &[Trace], unprocessed: &[String]) -> Vec<u8> {
                     .segments
                     .iter()
                     .flatten()
-                    .map(|s| SegmentDoc { id: s.id.as_deref(), document: s.document.as_deref() })
+                    .map(|s| SegmentDoc {
+                        id: s.id.as_deref(),
+                        document: s.document.as_deref(),
+                    })
                     .collect(),
             })
             .collect(),
@@ -98,19 +101,37 @@ pub fn traces_json(traces: &[Trace], unprocessed: &[String]) -> Vec<u8> {
 pub(crate) async fn pull_traces(run: &Arc<Run>, api: &XrayApi, region: &str) -> Result<()> {
     let filter = run.opts.xray_filter.clone();
     let key = state::key(&[&run.scope, region, filter.as_deref().unwrap_or("")]);
-    let missing = SyncState::missing(&run.store.state().xray, &key, run.opts.from_ms, run.opts.to_ms);
+    let missing = SyncState::missing(
+        &run.store.state().xray,
+        &key,
+        run.opts.from_ms,
+        run.opts.to_ms,
+    );
     let work = slices(&missing, run.opts.xray_slice_ms);
     if run.opts.dry_run {
-        let f = filter.as_deref().map(|f| format!(" FilterExpression={f:?}")).unwrap_or_default();
+        let f = filter
+            .as_deref()
+            .map(|f| format!(" FilterExpression={f:?}"))
+            .unwrap_or_default();
         for (a, b) in &work {
-            run.plan(format!("{region}  xray:GetTraceSummaries {} .. {}{f}", iso_ms(*a), iso_ms(*b)));
+            run.plan(format!(
+                "{region}  xray:GetTraceSummaries {} .. {}{f}",
+                iso_ms(*a),
+                iso_ms(*b)
+            ));
         }
         if !work.is_empty() {
-            run.plan(format!("{region}  xray:BatchGetTraces 1 call per {MAX_IDS_PER_BATCH} trace IDs found"));
+            run.plan(format!(
+                "{region}  xray:BatchGetTraces 1 call per {MAX_IDS_PER_BATCH} trace IDs found"
+            ));
         }
         return Ok(());
     }
-    run.emit(ProgressEvent::Started { phase: Phase::Traces, region: region.to_string(), total: work.len() as u64 });
+    run.emit(ProgressEvent::Started {
+        phase: Phase::Traces,
+        region: region.to_string(),
+        total: work.len() as u64,
+    });
     for (a, b) in work {
         if run.cancelled() {
             break;
@@ -122,7 +143,10 @@ pub(crate) async fn pull_traces(run: &Arc<Run>, api: &XrayApi, region: &str) -> 
         let mut token = None;
         let mut listed = true;
         loop {
-            match api.get_trace_summaries(a, b, filter.as_deref(), token.take()).await {
+            match api
+                .get_trace_summaries(a, b, filter.as_deref(), token.take())
+                .await
+            {
                 Ok(page) => {
                     for s in page.trace_summaries.unwrap_or_default() {
                         if let Some(id) = s.id {
@@ -144,13 +168,21 @@ pub(crate) async fn pull_traces(run: &Arc<Run>, api: &XrayApi, region: &str) -> 
             }
         }
         if !listed {
-            run.emit(ProgressEvent::UnitDone { phase: Phase::Traces, region: region.to_string(), target });
+            run.emit(ProgressEvent::UnitDone {
+                phase: Phase::Traces,
+                region: region.to_string(),
+                target,
+            });
             continue;
         }
         let (traces, failed) = fetch(run, api, region, &ids).await;
         let n = traces.len();
         run.traces.fetch_add(n as u64, Ordering::Relaxed);
-        run.emit(ProgressEvent::Items { phase: Phase::Traces, region: region.to_string(), items: n as u64 });
+        run.emit(ProgressEvent::Items {
+            phase: Phase::Traces,
+            region: region.to_string(),
+            items: n as u64,
+        });
         if !failed.is_empty() {
             run.problem(
                 Phase::Traces,
@@ -160,7 +192,10 @@ pub(crate) async fn pull_traces(run: &Arc<Run>, api: &XrayApi, region: &str) -> 
                     api: "xray:BatchGetTraces".into(),
                     kind: crate::source::pull::ApiErrorKind::Other,
                     code: None,
-                    message: format!("{} trace(s) could not be fetched; the slice is fetched again next time", failed.len()),
+                    message: format!(
+                        "{} trace(s) could not be fetched; the slice is fetched again next time",
+                        failed.len()
+                    ),
                 },
             );
         }
@@ -176,7 +211,11 @@ pub(crate) async fn pull_traces(run: &Arc<Run>, api: &XrayApi, region: &str) -> 
         let (batch, complete) = batch;
         let settled = run.settled(b);
         let updates = if complete && settled > a {
-            vec![Update::Xray { key: key.clone(), from: a, to: settled }]
+            vec![Update::Xray {
+                key: key.clone(),
+                from: a,
+                to: settled,
+            }]
         } else {
             vec![]
         };
@@ -194,15 +233,27 @@ pub(crate) async fn pull_traces(run: &Arc<Run>, api: &XrayApi, region: &str) -> 
             },
         };
         run.store.submit(parsed, updates, n * 10).await?;
-        run.emit(ProgressEvent::UnitDone { phase: Phase::Traces, region: region.to_string(), target });
+        run.emit(ProgressEvent::UnitDone {
+            phase: Phase::Traces,
+            region: region.to_string(),
+            target,
+        });
     }
-    run.emit(ProgressEvent::Finished { phase: Phase::Traces, region: region.to_string() });
+    run.emit(ProgressEvent::Finished {
+        phase: Phase::Traces,
+        region: region.to_string(),
+    });
     Ok(())
 }
 
 /// BatchGetTraces for `ids`, [`MAX_IDS_PER_BATCH`] at a time and a few at once, retrying the
 /// unprocessed IDs. Returns the traces and the IDs that could not be fetched.
-async fn fetch(run: &Arc<Run>, api: &XrayApi, region: &str, ids: &[String]) -> (Vec<Trace>, Vec<String>) {
+async fn fetch(
+    run: &Arc<Run>,
+    api: &XrayApi,
+    region: &str,
+    ids: &[String],
+) -> (Vec<Trace>, Vec<String>) {
     let mut traces = Vec::new();
     let mut todo: Vec<String> = ids.to_vec();
     let mut failed: Vec<String> = Vec::new();
@@ -215,7 +266,10 @@ async fn fetch(run: &Arc<Run>, api: &XrayApi, region: &str, ids: &[String]) -> (
             tokio::time::sleep(backoff).await;
             backoff *= 2;
         }
-        let chunks: Vec<Vec<String>> = todo.chunks(MAX_IDS_PER_BATCH).map(<[String]>::to_vec).collect();
+        let chunks: Vec<Vec<String>> = todo
+            .chunks(MAX_IDS_PER_BATCH)
+            .map(<[String]>::to_vec)
+            .collect();
         let sem = Arc::new(tokio::sync::Semaphore::new(run.opts.concurrency.max(1)));
         let mut set = tokio::task::JoinSet::new();
         for chunk in chunks {
@@ -247,7 +301,12 @@ async fn fetch(run: &Arc<Run>, api: &XrayApi, region: &str, ids: &[String]) -> (
                 Ok((got, rest, err)) => {
                     traces.extend(got);
                     if let Some(e) = err {
-                        run.problem(Phase::Traces, region, &format!("{} trace(s)", rest.len()), e);
+                        run.problem(
+                            Phase::Traces,
+                            region,
+                            &format!("{} trace(s)", rest.len()),
+                            e,
+                        );
                         failed.extend(rest);
                     } else {
                         next.extend(rest);
@@ -283,11 +342,19 @@ mod tests {
         let t = Trace::builder()
             .id("1-581cf771-a006649127e371903a2de979")
             .duration(0.178)
-            .segments(Segment::builder().id("70de5b6f19ff9a0a").document(doc).build())
+            .segments(
+                Segment::builder()
+                    .id("70de5b6f19ff9a0a")
+                    .document(doc)
+                    .build(),
+            )
             .build();
         let json = traces_json(&[t], &[]);
         let text = String::from_utf8(json.clone()).unwrap();
-        assert!(text.starts_with(r#"{"Traces":[{"Id":"1-581cf771"#), "{text}");
+        assert!(
+            text.starts_with(r#"{"Traces":[{"Id":"1-581cf771"#),
+            "{text}"
+        );
         let mut b = Batch::default();
         crate::parse::xray::parse_batch_get_traces(&json, &Default::default(), &mut b);
         assert_eq!(b.spans.len(), 1);
