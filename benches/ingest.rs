@@ -36,7 +36,8 @@ fn peak_rss_mb() -> f64 {
 
 /// The FilterLogEvents files of a demo of about `events` log events, with their log groups.
 fn dataset(events: u64) -> Vec<(PathBuf, String)> {
-    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-data/events-{events}"));
+    let root =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-data/events-{events}"));
     let list = root.join("files.tsv");
     if let Ok(text) = std::fs::read_to_string(&list) {
         return text
@@ -47,19 +48,39 @@ fn dataset(events: u64) -> Vec<(PathBuf, String)> {
     }
     // About 10.9 log events per API request in the demo (measured on the default workload).
     let probe = root.join("probe");
-    let small = demo::generate(&probe, &DemoOptions { requests: 20_000, ..Default::default() }).expect("demo");
+    let small = demo::generate(
+        &probe,
+        &DemoOptions {
+            requests: 20_000,
+            ..Default::default()
+        },
+    )
+    .expect("demo");
     let per_request = small.stats.log_events as f64 / 20_000.0;
     let _ = std::fs::remove_dir_all(&probe);
     let requests = (events as f64 / per_request).ceil() as u64;
-    eprintln!("generating {events} events ({requests} requests) under {}", root.display());
-    let out = demo::generate(&root.join("raw"), &DemoOptions { requests, ..Default::default() }).expect("demo");
+    eprintln!(
+        "generating {events} events ({requests} requests) under {}",
+        root.display()
+    );
+    let out = demo::generate(
+        &root.join("raw"),
+        &DemoOptions {
+            requests,
+            ..Default::default()
+        },
+    )
+    .expect("demo");
     let files: Vec<(PathBuf, String)> = out
         .files
         .iter()
         .filter(|f| f.kind == KIND_LOGS)
         .map(|f| (f.path.clone(), f.log_group.clone().unwrap_or_default()))
         .collect();
-    let text: String = files.iter().map(|(p, g)| format!("{}\t{g}\n", p.display())).collect();
+    let text: String = files
+        .iter()
+        .map(|(p, g)| format!("{}\t{g}\n", p.display()))
+        .collect();
     std::fs::write(&list, text).expect("write list");
     files
 }
@@ -74,14 +95,20 @@ struct Measure {
 /// Child: parse every file into frames with `threads` threads.
 fn child_parse(files: &[(PathBuf, String)], threads: usize) -> Measure {
     use rayon::prelude::*;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
     let start = Instant::now();
     let (bytes, events) = pool.install(|| {
         files
             .par_iter()
             .map(|(p, g)| {
                 let raw = std::fs::read(p).expect("read");
-                let ctx = ParseContext { log_group: Some(g.clone()), ..Default::default() };
+                let ctx = ParseContext {
+                    log_group: Some(g.clone()),
+                    ..Default::default()
+                };
                 let (_, _, batch) = parse_input(&raw, &ctx);
                 let events = batch.records;
                 let inv = skylens::model::facts::assemble(&batch.facts).expect("assemble");
@@ -91,58 +118,124 @@ fn child_parse(files: &[(PathBuf, String)], threads: usize) -> Measure {
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     });
-    Measure { secs: start.elapsed().as_secs_f64(), bytes, events, rss_mb: peak_rss_mb() }
+    Measure {
+        secs: start.elapsed().as_secs_f64(),
+        bytes,
+        events,
+        rss_mb: peak_rss_mb(),
+    }
 }
 
 /// Child: import into a fresh workspace, then the latency and cold-starts reports.
 fn child_e2e(files: &[(PathBuf, String)]) -> Measure {
     let dir = tempfile::tempdir().expect("tempdir");
     let ws = Workspace::open_or_create(dir.path()).expect("workspace");
-    let bytes: u64 = files.iter().map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    let bytes: u64 = files
+        .iter()
+        .map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
     let start = Instant::now();
     let items = files
         .iter()
-        .map(|(p, g)| (p.clone(), ParseContext { log_group: Some(g.clone()), ..Default::default() }))
+        .map(|(p, g)| {
+            (
+                p.clone(),
+                ParseContext {
+                    log_group: Some(g.clone()),
+                    ..Default::default()
+                },
+            )
+        })
         .collect();
-    let reports = import_paths(&ws, items, |_, _| Origin::Demo { seed: 0, requests: 0 }).expect("import");
+    let reports = import_paths(&ws, items, |_, _| Origin::Demo {
+        seed: 0,
+        requests: 0,
+    })
+    .expect("import");
     let events: u64 = reports.iter().map(|r| r.records).sum();
     for name in ["latency", "cold-starts"] {
         let df = run_report(&ws, name, Window::default(), &Params::default()).expect("report");
         std::hint::black_box(df.height());
     }
-    Measure { secs: start.elapsed().as_secs_f64(), bytes, events, rss_mb: peak_rss_mb() }
+    Measure {
+        secs: start.elapsed().as_secs_f64(),
+        bytes,
+        events,
+        rss_mb: peak_rss_mb(),
+    }
 }
 
 fn spawn(args: &[String]) -> Measure {
     let exe = std::env::current_exe().expect("exe");
     let out = Command::new(exe).args(args).output().expect("child");
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("MEASURE ")).unwrap_or_else(|| {
-        panic!("child {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    });
-    let v: Vec<f64> = line[8..].split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    Measure { secs: v[0], bytes: v[1] as u64, events: v[2] as u64, rss_mb: v[3] }
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("MEASURE "))
+        .unwrap_or_else(|| {
+            panic!(
+                "child {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        });
+    let v: Vec<f64> = line[8..]
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    Measure {
+        secs: v[0],
+        bytes: v[1] as u64,
+        events: v[2] as u64,
+        rss_mb: v[3],
+    }
 }
 
 fn duckdb(files: &[(PathBuf, String)], threads: usize) -> Option<Measure> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/duckdb_ingest.py");
-    let have = Command::new("python3").args(["-c", "import duckdb"]).status().is_ok_and(|s| s.success());
+    let have = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .status()
+        .is_ok_and(|s| s.success());
     if !have {
         eprintln!("installing duckdb with pip");
-        let _ = Command::new("python3").args(["-m", "pip", "install", "--quiet", "duckdb"]).status();
+        let _ = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "duckdb"])
+            .status();
     }
     let list = tempfile::NamedTempFile::new().ok()?;
-    let text: String = files.iter().map(|(p, g)| format!("{}\t{g}\n", p.display())).collect();
+    let text: String = files
+        .iter()
+        .map(|(p, g)| format!("{}\t{g}\n", p.display()))
+        .collect();
     std::fs::write(list.path(), text).ok()?;
-    let out = Command::new("python3").arg(script).arg(list.path()).arg(threads.to_string()).output().ok()?;
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(list.path())
+        .arg(threads.to_string())
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let Some(line) = text.lines().find(|l| l.starts_with("MEASURE ")) else {
         eprintln!("duckdb failed: {}", String::from_utf8_lossy(&out.stderr));
         return None;
     };
-    let v: Vec<f64> = line[8..].split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    eprintln!("duckdb result:\n{}", text.lines().filter(|l| !l.starts_with("MEASURE")).collect::<Vec<_>>().join("\n"));
-    Some(Measure { secs: v[0], bytes: v[1] as u64, events: v[2] as u64, rss_mb: v[3] })
+    let v: Vec<f64> = line[8..]
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    eprintln!(
+        "duckdb result:\n{}",
+        text.lines()
+            .filter(|l| !l.starts_with("MEASURE"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Some(Measure {
+        secs: v[0],
+        bytes: v[1] as u64,
+        events: v[2] as u64,
+        rss_mb: v[3],
+    })
 }
 
 fn row(label: &str, threads: usize, m: &Measure) -> String {
@@ -158,7 +251,10 @@ fn row(label: &str, threads: usize, m: &Measure) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.first().map(String::as_str) == Some("child") {
         let events: u64 = args[2].parse().expect("events");
         let files = dataset(events);
@@ -176,20 +272,52 @@ fn main() {
         args.iter().filter_map(|a| a.parse().ok()).collect()
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("| path | events | threads | seconds | MB/s | MB/s per thread | M events/s | peak RSS MB |");
+    println!(
+        "| path | events | threads | seconds | MB/s | MB/s per thread | M events/s | peak RSS MB |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for events in sizes {
         let files = dataset(events);
         let mut lines = Vec::new();
-        let p1 = spawn(&["child".into(), "parse".into(), events.to_string(), "1".into()]);
-        lines.push(row(&format!("skylens parse → frames | {}", p1.events), 1, &p1));
-        let pn = spawn(&["child".into(), "parse".into(), events.to_string(), cores.to_string()]);
-        lines.push(row(&format!("skylens parse → frames | {}", pn.events), cores, &pn));
+        let p1 = spawn(&[
+            "child".into(),
+            "parse".into(),
+            events.to_string(),
+            "1".into(),
+        ]);
+        lines.push(row(
+            &format!("skylens parse → frames | {}", p1.events),
+            1,
+            &p1,
+        ));
+        let pn = spawn(&[
+            "child".into(),
+            "parse".into(),
+            events.to_string(),
+            cores.to_string(),
+        ]);
+        lines.push(row(
+            &format!("skylens parse → frames | {}", pn.events),
+            cores,
+            &pn,
+        ));
         let e2e = spawn(&["child".into(), "e2e".into(), events.to_string()]);
-        lines.push(row(&format!("skylens end to end (import + reports) | {}", e2e.events), cores, &e2e));
+        lines.push(row(
+            &format!("skylens end to end (import + reports) | {}", e2e.events),
+            cores,
+            &e2e,
+        ));
         if let Some(d) = duckdb(&files, cores) {
-            lines.push(row(&format!("duckdb end to end (p50/p99/cold starts) | {}", d.events), cores, &d));
-            lines.push(format!("| ratio duckdb / skylens end to end | {} | | {:.2}× | | | | |", e2e.events, d.secs / e2e.secs));
+            lines.push(row(
+                &format!("duckdb end to end (p50/p99/cold starts) | {}", d.events),
+                cores,
+                &d,
+            ));
+            lines.push(format!(
+                "| ratio duckdb / skylens end to end | {} | | {:.2}× | | | | |",
+                e2e.events,
+                d.secs / e2e.secs
+            ));
         }
         for l in lines {
             println!("{l}");

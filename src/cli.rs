@@ -68,10 +68,17 @@ impl WindowArgs {
     pub fn window(&self) -> Result<Window> {
         let p = |s: &Option<String>, what: &str| -> Result<Option<i64>> {
             s.as_deref()
-                .map(|v| parse_iso(v).ok_or_else(|| Error::Invalid(format!("--{what} {v:?} is not an ISO-8601 time"))))
+                .map(|v| {
+                    parse_iso(v).ok_or_else(|| {
+                        Error::Invalid(format!("--{what} {v:?} is not an ISO-8601 time"))
+                    })
+                })
                 .transpose()
         };
-        Ok(Window { from: p(&self.from, "from")?, to: p(&self.to, "to")? })
+        Ok(Window {
+            from: p(&self.from, "from")?,
+            to: p(&self.to, "to")?,
+        })
     }
 }
 
@@ -106,14 +113,28 @@ impl ReportOptions {
         }
         let metric = self.metric.trim();
         if metric.is_empty() {
-            return Err(Error::Invalid("--metric must name a metric, e.g. UnblendedCost".into()));
+            return Err(Error::Invalid(
+                "--metric must name a metric, e.g. UnblendedCost".into(),
+            ));
         }
         Ok(Params {
             bin_ms,
-            bucket_us: self.bucket.as_deref().map(analysis::params::parse_bucket).transpose()?,
-            by: self.by.as_deref().map(analysis::params::parse_by).transpose()?,
+            bucket_us: self
+                .bucket
+                .as_deref()
+                .map(analysis::params::parse_bucket)
+                .transpose()?,
+            by: self
+                .by
+                .as_deref()
+                .map(analysis::params::parse_by)
+                .transpose()?,
             metric: metric.to_string(),
-            prices: self.prices.as_deref().map(analysis::prices::PriceTable::load).transpose()?,
+            prices: self
+                .prices
+                .as_deref()
+                .map(analysis::prices::PriceTable::load)
+                .transpose()?,
             arch: analysis::prices::ArchMap::parse(&self.arch)?,
         })
     }
@@ -197,7 +218,12 @@ pub enum Command {
         id: String,
         /// Another JSON key whose value is a correlation ID, searched in the log lines' other
         /// fields at any depth (repeatable; `correlation_id`/`correlationId` are always used).
-        #[arg(long = "correlation-key", value_name = "KEY", env = "SKYLENS_CORRELATION_KEYS", value_delimiter = ',')]
+        #[arg(
+            long = "correlation-key",
+            value_name = "KEY",
+            env = "SKYLENS_CORRELATION_KEYS",
+            value_delimiter = ','
+        )]
         correlation_keys: Vec<String>,
         #[command(flatten)]
         output: OutputArgs,
@@ -244,7 +270,9 @@ pub enum Command {
 
 fn emit(df: &polars::prelude::DataFrame, out: &OutputArgs) -> Result<()> {
     if out.format.is_binary() && out.out.is_none() {
-        return Err(Error::Invalid("--format parquet writes a binary file: give --out FILE.parquet".into()));
+        return Err(Error::Invalid(
+            "--format parquet writes a binary file: give --out FILE.parquet".into(),
+        ));
     }
     match &out.out {
         Some(p) => {
@@ -264,13 +292,28 @@ fn emit(df: &polars::prelude::DataFrame, out: &OutputArgs) -> Result<()> {
 /// Run a command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Demo { ws, seed, requests, keep_raw, quiet } => {
+        Command::Demo {
+            ws,
+            seed,
+            requests,
+            keep_raw,
+            quiet,
+        } => {
             let dir = ws.dir()?;
             let workspace = Workspace::open_or_create(&dir)?;
             let started = std::time::Instant::now();
-            let opts = demo::DemoOptions { seed, requests, ..Default::default() };
+            let opts = demo::DemoOptions {
+                seed,
+                requests,
+                ..Default::default()
+            };
             let reports = crate::source::import_demo(&workspace, &opts, keep_raw)?;
-            let added = |f: &str| reports.iter().map(|r| r.added.get(f).copied().unwrap_or(0)).sum::<u64>();
+            let added = |f: &str| {
+                reports
+                    .iter()
+                    .map(|r| r.added.get(f).copied().unwrap_or(0))
+                    .sum::<u64>()
+            };
             eprintln!(
                 "demo workspace {}: {} files imported in {:.2}s: invocations {}, logs {}, spans {}, costs {}",
                 dir.display(),
@@ -283,26 +326,44 @@ pub fn run(cli: Cli) -> Result<i32> {
             );
             let skipped: u64 = reports.iter().flat_map(|r| r.skipped.values()).sum();
             if skipped > 0 {
-                eprintln!("warning: {skipped} demo records were skipped; run `skylens import` on the raw files for details");
+                eprintln!(
+                    "warning: {skipped} demo records were skipped; run `skylens import` on the raw files for details"
+                );
             }
             if !quiet {
                 let stdout = std::io::stdout();
                 let mut w = stdout.lock();
                 for name in ["latency", "cold-starts"] {
-                    let df = analysis::run_report(&workspace, name, Window::default(), &Params::default())?;
+                    let df = analysis::run_report(
+                        &workspace,
+                        name,
+                        Window::default(),
+                        &Params::default(),
+                    )?;
                     writeln!(w, "\n{name}").map_err(|e| Error::io("writing", "stdout", e))?;
                     export::write(&df, OutputFormat::Table, &mut w)?;
                 }
-                writeln!(w, "\nMore: skylens report --list --workspace {}", dir.display())
-                    .map_err(|e| Error::io("writing", "stdout", e))?;
+                writeln!(
+                    w,
+                    "\nMore: skylens report --list --workspace {}",
+                    dir.display()
+                )
+                .map_err(|e| Error::io("writing", "stdout", e))?;
             }
             Ok(0)
         }
-        Command::Import { files: paths, ws, log_group, json } => {
+        Command::Import {
+            files: paths,
+            ws,
+            log_group,
+            json,
+        } => {
             let workspace = Workspace::open_or_create(ws.dir()?)?;
-            let reports = files::import_files(&workspace, &paths, &files::ImportOptions { log_group })?;
+            let reports =
+                files::import_files(&workspace, &paths, &files::ImportOptions { log_group })?;
             if json {
-                let text = serde_json::to_string_pretty(&reports).map_err(|e| Error::Invalid(e.to_string()))?;
+                let text = serde_json::to_string_pretty(&reports)
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
                 println!("{text}");
             } else {
                 for r in &reports {
@@ -311,12 +372,23 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             let unreadable = reports.iter().filter(|r| r.nothing_read()).count();
             if unreadable > 0 {
-                eprintln!("error: nothing could be read from {unreadable} of {} file(s)", reports.len());
+                eprintln!(
+                    "error: nothing could be read from {unreadable} of {} file(s)",
+                    reports.len()
+                );
                 return Ok(1);
             }
             Ok(0)
         }
-        Command::Report { name, list, output, window, bin_ms, cost, ws } => {
+        Command::Report {
+            name,
+            list,
+            output,
+            window,
+            bin_ms,
+            cost,
+            ws,
+        } => {
             if list {
                 for r in analysis::REPORTS {
                     println!("{:<22} {}", r.name, r.about);
@@ -333,11 +405,19 @@ pub fn run(cli: Cli) -> Result<i32> {
             emit(&df, &output)?;
             Ok(0)
         }
-        Command::Query { file, sql, output, window, ws } => {
+        Command::Query {
+            file,
+            sql,
+            output,
+            window,
+            ws,
+        } => {
             let workspace = Workspace::open(ws.dir()?)?;
             let text = match (file, sql) {
                 (_, Some(s)) => s,
-                (Some(f), None) => std::fs::read_to_string(&f).map_err(|e| Error::io("reading", f, e))?,
+                (Some(f), None) => {
+                    std::fs::read_to_string(&f).map_err(|e| Error::io("reading", f, e))?
+                }
                 (None, None) => return Err(Error::Invalid("give a SQL file or --sql".into())),
             };
             let df = analysis::run_sql(&workspace, &text, window.window()?)?;
@@ -345,12 +425,24 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Pull(args) => crate::source::pull::cli::run(args),
-        Command::Investigate { id, correlation_keys, output, ws } => {
+        Command::Investigate {
+            id,
+            correlation_keys,
+            output,
+            ws,
+        } => {
             let workspace = Workspace::open(ws.dir()?)?;
-            let opts = analysis::investigate::InvestigateOptions { correlation_keys, ..Default::default() };
+            let opts = analysis::investigate::InvestigateOptions {
+                correlation_keys,
+                ..Default::default()
+            };
             let found = analysis::investigate::investigate(&workspace, &id, &opts)?;
             let n = |src: &str| {
-                let col = found.timeline.column("source").ok().and_then(|c| c.str().ok().cloned());
+                let col = found
+                    .timeline
+                    .column("source")
+                    .ok()
+                    .and_then(|c| c.str().ok().cloned());
                 col.map_or(0, |c| c.iter().filter(|s| *s == Some(src)).count())
             };
             eprintln!(
@@ -363,12 +455,23 @@ pub fn run(cli: Cli) -> Result<i32> {
                 found.request_ids.len(),
             );
             if found.truncated {
-                eprintln!("warning: stopped after following {} IDs; the timeline may be incomplete", opts.max_ids);
+                eprintln!(
+                    "warning: stopped after following {} IDs; the timeline may be incomplete",
+                    opts.max_ids
+                );
             }
             emit(&found.timeline, &output)?;
             Ok(0)
         }
-        Command::Chart { name, list, out, window, bin_ms, cost, ws } => {
+        Command::Chart {
+            name,
+            list,
+            out,
+            window,
+            bin_ms,
+            cost,
+            ws,
+        } => {
             if list {
                 for c in crate::render::CHARTS {
                     println!("{:<22} {}", c.name, c.about);
@@ -376,19 +479,36 @@ pub fn run(cli: Cli) -> Result<i32> {
                 return Ok(0);
             }
             let name = name.unwrap_or_default();
-            let out = out.ok_or_else(|| Error::Invalid("give --out FILE.svg or --out FILE.png".into()))?;
+            let out =
+                out.ok_or_else(|| Error::Invalid("give --out FILE.svg or --out FILE.png".into()))?;
             let format = crate::render::ImageFormat::from_path(&out)?;
             crate::render::chart_info(&name)?;
             let workspace = Workspace::open(ws.dir()?)?;
-            let chart = crate::render::build(&workspace, &name, window.window()?, &cost.params(bin_ms)?)?;
+            let chart =
+                crate::render::build(&workspace, &name, window.window()?, &cost.params(bin_ms)?)?;
             crate::workspace::write_atomic(&out, &chart.render(format)?)?;
             let (w, h) = chart.size();
-            eprintln!("chart {name}: {} ({w}x{h}, {} data rows)", out.display(), chart.rows());
+            eprintln!(
+                "chart {name}: {} ({w}x{h}, {} data rows)",
+                out.display(),
+                chart.rows()
+            );
             Ok(0)
         }
-        Command::Export { bundle, window, bin_ms, cost, ws } => {
+        Command::Export {
+            bundle,
+            window,
+            bin_ms,
+            cost,
+            ws,
+        } => {
             let workspace = Workspace::open(ws.dir()?)?;
-            let index = export::bundle::bundle(&workspace, &bundle, window.window()?, &cost.params(bin_ms)?)?;
+            let index = export::bundle::bundle(
+                &workspace,
+                &bundle,
+                window.window()?,
+                &cost.params(bin_ms)?,
+            )?;
             eprintln!(
                 "bundle {}: {} files ({} reports, {} charts); open {}",
                 bundle.display(),
@@ -408,16 +528,26 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// Say on stderr why a spend report came out empty: the groupings and metrics there are.
 fn spend_note(workspace: &Workspace, cost: &ReportOptions, window: Window) {
     let sql = "SELECT DISTINCT dimension, metric FROM costs ORDER BY dimension, metric";
-    let Ok(df) = analysis::run_sql(workspace, sql, window) else { return };
+    let Ok(df) = analysis::run_sql(workspace, sql, window) else {
+        return;
+    };
     let rows = export::cells(&df);
     let list = |i: usize| {
         let mut v: Vec<String> = rows.iter().map(|r| r[i].text()).collect();
         v.dedup();
         v.sort();
         v.dedup();
-        if v.is_empty() { "none".to_string() } else { v.join(", ") }
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
     };
-    let by = cost.by.as_deref().map(|b| format!(" grouped by {b:?}")).unwrap_or_default();
+    let by = cost
+        .by
+        .as_deref()
+        .map(|b| format!(" grouped by {b:?}"))
+        .unwrap_or_default();
     eprintln!(
         "note: no {} costs{by} in this window; groupings present: {}; metrics present: {}",
         cost.metric,
@@ -432,14 +562,22 @@ fn print_file_report(r: &files::FileReport) {
         println!("{name}: unreadable: {e}");
         return;
     }
-    let env = if r.envelopes.is_empty() { String::new() } else { format!(" (in {})", r.envelopes.join("+")) };
+    let env = if r.envelopes.is_empty() {
+        String::new()
+    } else {
+        format!(" (in {})", r.envelopes.join("+"))
+    };
     println!("{name}: {}{env}, {} records", r.format.name(), r.records);
     let added: Vec<String> = r
         .added
         .iter()
         .map(|(k, v)| {
             let parsed = r.parsed.get(k).copied().unwrap_or(0);
-            if parsed > *v { format!("{k} +{v} ({} already stored)", parsed - v) } else { format!("{k} +{v}") }
+            if parsed > *v {
+                format!("{k} +{v} ({} already stored)", parsed - v)
+            } else {
+                format!("{k} +{v}")
+            }
         })
         .collect();
     println!("  added: {}", added.join(", "));

@@ -60,12 +60,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An I/O error with its action and path.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { action, path: path.into(), source }
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
     }
 
     /// A Polars error with context.
     pub fn polars(context: impl Into<String>, source: polars::error::PolarsError) -> Self {
-        Error::Polars { context: context.into(), source }
+        Error::Polars {
+            context: context.into(),
+            source,
+        }
     }
 
     /// A stable machine-readable code, for the wire (`{code, message}`) and exit codes.

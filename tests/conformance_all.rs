@@ -10,10 +10,22 @@ use skylens::parse::{self, Batch, Format, ParseContext, SkipReason, detect::dete
 /// used by the format tests (`conformance_logs`, `conformance_cost`) to build real inputs.
 const REFUSED: &[(&str, &str)] = &[
     ("SOURCES.md", "provenance notes, not AWS output"),
-    ("apigw-http-api-access-log-format-templates.txt", "access-log format templates ($context variables), not log lines"),
-    ("apigw-rest-access-log-format-templates.txt", "access-log format templates ($context variables), not log lines"),
-    ("cur-legacy-csv-column-names.txt", "a list of CUR column names, not a CUR report"),
-    ("cur2-data-exports-columns.csv", "a list of CUR 2.0 column names and Glue types, not a CUR export"),
+    (
+        "apigw-http-api-access-log-format-templates.txt",
+        "access-log format templates ($context variables), not log lines",
+    ),
+    (
+        "apigw-rest-access-log-format-templates.txt",
+        "access-log format templates ($context variables), not log lines",
+    ),
+    (
+        "cur-legacy-csv-column-names.txt",
+        "a list of CUR column names, not a CUR report",
+    ),
+    (
+        "cur2-data-exports-columns.csv",
+        "a list of CUR 2.0 column names and Glue types, not a CUR export",
+    ),
 ];
 
 fn expected_format(name: &str) -> Format {
@@ -21,10 +33,13 @@ fn expected_format(name: &str) -> Format {
         n if n.starts_with("cloudwatch-logs-subscription") => Format::CloudWatchSubscription,
         n if n.starts_with("cloudwatch-") => Format::CloudWatchEvents,
         n if n.ends_with(".log") => Format::LogText,
-        n if n.starts_with("lambda-json") || n.ends_with(".jsonl") && !n.starts_with("xray") => Format::LogJsonLines,
+        n if n.starts_with("lambda-json") || n.ends_with(".jsonl") && !n.starts_with("xray") => {
+            Format::LogJsonLines
+        }
         n if n.starts_with("powertools-") => Format::LogJsonArray,
         "apigw-rest-lambda-proxy-echo-response.json" => Format::LogJsonArray,
-        "xray-batch-get-traces.json" | "xray-trace-lambda-function-init-overhead-invocation.json" => Format::XrayTraces,
+        "xray-batch-get-traces.json"
+        | "xray-trace-lambda-function-init-overhead-invocation.json" => Format::XrayTraces,
         "xray-get-trace-summaries.json" => Format::XrayTraceSummaries,
         "xray-get-service-graph.json" => Format::XrayServiceGraph,
         "xray-daemon-raw-segment-ddb-fault-cause.txt" => Format::XrayDaemonRaw,
@@ -44,19 +59,31 @@ fn every_fixture_is_read_or_refused_on_purpose() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.len() >= 40, "expected the whole fixture set, found {}", names.len());
+    assert!(
+        names.len() >= 40,
+        "expected the whole fixture set, found {}",
+        names.len()
+    );
     let mut read = 0;
     for name in &names {
         let bytes = common::fixture(name);
         let d = detect(&bytes);
         if let Some((_, why)) = REFUSED.iter().find(|(n, _)| n == name) {
-            assert_eq!(d.format, Format::Unknown, "{name} ({why}) should be refused");
+            assert_eq!(
+                d.format,
+                Format::Unknown,
+                "{name} ({why}) should be refused"
+            );
             continue;
         }
         assert_eq!(d.format, expected_format(name), "{name}: detected format");
         let mut b = Batch::default();
         parse::parse(d.format, &d.payload, &ParseContext::default(), &mut b);
-        let rows = b.logs.len() + b.spans.len() + b.costs.len() + b.service_graphs.len() + b.tag_keys.len();
+        let rows = b.logs.len()
+            + b.spans.len()
+            + b.costs.len()
+            + b.service_graphs.len()
+            + b.tag_keys.len();
         assert!(rows > 0, "{name}: no rows");
         for (reason, n) in &b.skipped {
             assert!(

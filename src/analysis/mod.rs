@@ -74,7 +74,16 @@ pub const REPORTS: &[Report] = &[
     Report {
         name: "latency",
         sql: include_str!("../../queries/latency.sql"),
-        columns: &["function", "invocations", "p50_ms", "p90_ms", "p99_ms", "max_ms", "errors", "error_rate"],
+        columns: &[
+            "function",
+            "invocations",
+            "p50_ms",
+            "p90_ms",
+            "p99_ms",
+            "max_ms",
+            "errors",
+            "error_rate",
+        ],
         about: "per-function latency percentiles and errors",
     },
     Report {
@@ -102,7 +111,14 @@ pub const REPORTS: &[Report] = &[
     Report {
         name: "latency-timeseries",
         sql: include_str!("../../queries/latency-timeseries.sql"),
-        columns: &["bucket_start", "function", "invocations", "p50_ms", "p90_ms", "p99_ms"],
+        columns: &[
+            "bucket_start",
+            "function",
+            "invocations",
+            "p50_ms",
+            "p90_ms",
+            "p99_ms",
+        ],
         about: "per-function latency percentiles per time bucket (--bucket, default from the window)",
     },
     Report {
@@ -114,7 +130,14 @@ pub const REPORTS: &[Report] = &[
     Report {
         name: "spend-daily",
         sql: include_str!("../../queries/spend-daily.sql"),
-        columns: &["period_start", "dimension", "key", "amount", "unit", "estimated"],
+        columns: &[
+            "period_start",
+            "dimension",
+            "key",
+            "amount",
+            "unit",
+            "estimated",
+        ],
         about: "cost per day and tag value or service (--by, --metric)",
     },
     Report {
@@ -134,13 +157,29 @@ pub const REPORTS: &[Report] = &[
     Report {
         name: "cost-per-route",
         sql: include_str!("../../queries/cost-per-route.sql"),
-        columns: &["route", "kind", "requests", "invocations", "est_total_usd", "usd_per_million"],
+        columns: &[
+            "route",
+            "kind",
+            "requests",
+            "invocations",
+            "est_total_usd",
+            "usd_per_million",
+        ],
         about: "estimated Lambda cost per API route or trigger, over whole traces (--prices, --arch)",
     },
     Report {
         name: "service-map-nodes",
         sql: include_str!("../../queries/service-map-nodes.sql"),
-        columns: &["service", "type", "requests", "errors", "faults", "throttles", "p50_ms", "p99_ms"],
+        columns: &[
+            "service",
+            "type",
+            "requests",
+            "errors",
+            "faults",
+            "throttles",
+            "p50_ms",
+            "p99_ms",
+        ],
         about: "service-map nodes (X-Ray services, client, downstream resources) with request figures",
     },
     Report {
@@ -163,18 +202,33 @@ pub const REPORTS: &[Report] = &[
     Report {
         name: "service-map-health",
         sql: include_str!("../../queries/service-map-health.sql"),
-        columns: &["service", "type", "requests", "ok_share", "error_share", "fault_share", "throttle_share"],
+        columns: &[
+            "service",
+            "type",
+            "requests",
+            "ok_share",
+            "error_share",
+            "fault_share",
+            "throttle_share",
+        ],
         about: "service-map node health: share of ok, error, fault and throttled requests",
     },
 ];
 
 /// Find a report by name.
 pub fn report(name: &str) -> Result<&'static Report> {
-    REPORTS.iter().find(|r| r.name == name).ok_or_else(|| Error::Unknown {
-        kind: "report",
-        name: name.to_string(),
-        known: REPORTS.iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
-    })
+    REPORTS
+        .iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| Error::Unknown {
+            kind: "report",
+            name: name.to_string(),
+            known: REPORTS
+                .iter()
+                .map(|r| r.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }
 
 /// A SQL context with every frame registered under its name, restricted to `window`.
@@ -205,37 +259,67 @@ pub fn register_param_tables(ctx: &SQLContext, params: &Params) -> Result<()> {
 }
 
 /// Run SQL over the frames and the parameter tables ([`register_param_tables`]).
-pub fn run_sql_with(ws: &Workspace, sql: &str, window: Window, params: &Params) -> Result<DataFrame> {
+pub fn run_sql_with(
+    ws: &Workspace,
+    sql: &str,
+    window: Window,
+    params: &Params,
+) -> Result<DataFrame> {
     let mut ctx = context(ws, window)?;
     register_param_tables(&ctx, params)?;
-    ctx.execute(sql).ctx("planning the query")?.collect().ctx("running the query")
+    ctx.execute(sql)
+        .ctx("planning the query")?
+        .collect()
+        .ctx("running the query")
 }
 
 /// Substitute `{{name}}` parameters. Text parameters are escaped for single-quoted SQL
 /// literals; an unset `{{bucket_us}}` becomes one hour (run_report chooses it from the window).
 pub fn render_sql(sql: &str, params: &Params) -> String {
     sql.replace("{{bin_ms}}", &format_num(params.bin_ms))
-        .replace("{{bucket_us}}", &params.bucket_us.unwrap_or(params::BUCKET_LADDER[3]).to_string())
-        .replace("{{by}}", &params::sql_text(params.by.as_deref().unwrap_or("")))
+        .replace(
+            "{{bucket_us}}",
+            &params
+                .bucket_us
+                .unwrap_or(params::BUCKET_LADDER[3])
+                .to_string(),
+        )
+        .replace(
+            "{{by}}",
+            &params::sql_text(params.by.as_deref().unwrap_or("")),
+        )
         .replace("{{metric}}", &params::sql_text(&params.metric))
         .replace("{{default_arch}}", params.arch.default.name())
 }
 
 fn format_num(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.1}") } else { v.to_string() }
+    if v.fract() == 0.0 {
+        format!("{v:.1}")
+    } else {
+        v.to_string()
+    }
 }
 
 /// Run a named report and check its columns against the contract.
-pub fn run_report(ws: &Workspace, name: &str, window: Window, params: &Params) -> Result<DataFrame> {
+pub fn run_report(
+    ws: &Workspace,
+    name: &str,
+    window: Window,
+    params: &Params,
+) -> Result<DataFrame> {
     let r = report(name)?;
     let mut params = params.clone();
     if params.bucket_us.is_none() && r.sql.contains("{{bucket_us}}") {
         params.bucket_us = Some(params::bucket_for(ws, window)?);
     }
-    let df = run_sql_with(ws, &render_sql(r.sql, &params), window, &params).map_err(|e| match e {
-        Error::Polars { context, source } => Error::Polars { context: format!("report {name}: {context}"), source },
-        e => e,
-    })?;
+    let df =
+        run_sql_with(ws, &render_sql(r.sql, &params), window, &params).map_err(|e| match e {
+            Error::Polars { context, source } => Error::Polars {
+                context: format!("report {name}: {context}"),
+                source,
+            },
+            e => e,
+        })?;
     let got: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
     if got != r.columns {
         return Err(Error::Invalid(format!(

@@ -4,7 +4,10 @@ use clap::Parser;
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SKYLENS_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SKYLENS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = skylens::cli::Cli::parse();
@@ -13,7 +16,9 @@ fn main() {
         Err(e) => {
             eprintln!("error: {e}");
             match e {
-                skylens::Error::NotFound(_) | skylens::Error::Invalid(_) | skylens::Error::Unknown { .. } => 1,
+                skylens::Error::NotFound(_)
+                | skylens::Error::Invalid(_)
+                | skylens::Error::Unknown { .. } => 1,
                 _ => 2,
             }
         }

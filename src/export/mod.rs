@@ -14,7 +14,9 @@ use crate::error::{Error, PolarsContext, Result};
 use crate::parse::time::format_iso;
 
 /// Output formats of reports and queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
     /// An aligned table for the terminal.
@@ -114,7 +116,11 @@ fn float(f: f64) -> Cell {
 pub fn cells(df: &DataFrame) -> Vec<Vec<Cell>> {
     let cols = df.columns();
     (0..df.height())
-        .map(|i| cols.iter().map(|c| c.get(i).map(Cell::from_any).unwrap_or(Cell::Null)).collect())
+        .map(|i| {
+            cols.iter()
+                .map(|c| c.get(i).map(Cell::from_any).unwrap_or(Cell::Null))
+                .collect()
+        })
         .collect()
 }
 
@@ -138,7 +144,11 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
             for row in cells(df) {
                 t.add_row(row.iter().map(|c| {
                     let cell = comfy_table::Cell::new(c.text());
-                    if matches!(c, Cell::Number(_)) { cell.set_alignment(comfy_table::CellAlignment::Right) } else { cell }
+                    if matches!(c, Cell::Number(_)) {
+                        cell.set_alignment(comfy_table::CellAlignment::Right)
+                    } else {
+                        cell
+                    }
                 }));
             }
             writeln!(w, "{t}").map_err(io)?;
@@ -146,7 +156,8 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
         OutputFormat::Csv => {
             let mut cw = csv::Writer::from_writer(w);
             let header: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-            cw.write_record(&header).map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
+            cw.write_record(&header)
+                .map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
             for row in cells(df) {
                 let rec: Vec<String> = row
                     .iter()
@@ -155,14 +166,17 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
                         other => other.text(),
                     })
                     .collect();
-                cw.write_record(&rec).map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
+                cw.write_record(&rec)
+                    .map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
             }
             cw.flush().map_err(io)?;
         }
         OutputFormat::Json => {
             // Written by hand so each object keeps the frame's column order (a serde_json
             // Map would sort the keys).
-            let json = |v: &serde_json::Value| serde_json::to_string(v).map_err(|e| Error::Invalid(format!("writing JSON: {e}")));
+            let json = |v: &serde_json::Value| {
+                serde_json::to_string(v).map_err(|e| Error::Invalid(format!("writing JSON: {e}")))
+            };
             let names: Vec<String> = df
                 .get_column_names()
                 .iter()
@@ -181,9 +195,17 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
                         Cell::Null => serde_json::Value::Null,
                         Cell::Bool(b) => serde_json::Value::Bool(b),
                         Cell::Text(s) => serde_json::Value::String(s),
-                        Cell::Number(s) => serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s)),
+                        Cell::Number(s) => {
+                            serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
+                        }
                     };
-                    write!(w, "{}\n    {n}: {}", if j == 0 { "" } else { "," }, json(&v)?).map_err(io)?;
+                    write!(
+                        w,
+                        "{}\n    {n}: {}",
+                        if j == 0 { "" } else { "," },
+                        json(&v)?
+                    )
+                    .map_err(io)?;
                 }
                 write!(w, "\n  }}").map_err(io)?;
             }
@@ -211,7 +233,10 @@ mod tests {
         let mut out = Vec::new();
         write(&df, OutputFormat::Json, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(text, "[\n  {\n    \"z\": \"a\\\"b\",\n    \"a\": 1.5,\n    \"m\": true\n  }\n]\n");
+        assert_eq!(
+            text,
+            "[\n  {\n    \"z\": \"a\\\"b\",\n    \"a\": 1.5,\n    \"m\": true\n  }\n]\n"
+        );
         let mut out = Vec::new();
         write(&df.head(Some(0)), OutputFormat::Json, &mut out).unwrap();
         assert_eq!(out, b"[]\n");
@@ -219,11 +244,14 @@ mod tests {
 
     #[test]
     fn parquet_keeps_types_and_text() {
-        let df = df!("message" => ["=1+1", "ok"], "n" => [1.5f64, 2.0], "b" => [true, false]).unwrap();
+        let df =
+            df!("message" => ["=1+1", "ok"], "n" => [1.5f64, 2.0], "b" => [true, false]).unwrap();
         let mut out = Vec::new();
         write(&df, OutputFormat::Parquet, &mut out).unwrap();
         assert_eq!(&out[..4], b"PAR1");
-        let back = ParquetReader::new(std::io::Cursor::new(out)).finish().unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(out))
+            .finish()
+            .unwrap();
         assert!(back.equals_missing(&df), "{back}");
         assert!(OutputFormat::Parquet.is_binary() && !OutputFormat::Csv.is_binary());
     }
@@ -234,10 +262,16 @@ mod tests {
         let mut out = Vec::new();
         write(&df, OutputFormat::Csv, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\",-1"), "{text}");
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://x\"\")\",-1"),
+            "{text}"
+        );
         assert!(text.contains("\n'-2+3,3\n"), "{text}");
         assert!(text.contains("\n'@SUM(A1),4\n"), "{text}");
-        assert!(text.contains("\n\"'\tx\",5\n") || text.contains("\n'\tx,5\n"), "{text}");
+        assert!(
+            text.contains("\n\"'\tx\",5\n") || text.contains("\n'\tx,5\n"),
+            "{text}"
+        );
         assert!(text.contains("\nok,2\n"));
     }
 }

@@ -44,7 +44,10 @@ impl ColumnBuf for TimeCol {
     }
     fn finish(self) -> Column {
         // Int64 → Datetime is a reinterpretation of the physical values.
-        self.0.finish().into_datetime(super::TIME_UNIT, None).into_column()
+        self.0
+            .finish()
+            .into_datetime(super::TIME_UNIT, None)
+            .into_column()
     }
 }
 
@@ -260,7 +263,12 @@ frame_builder!(
 /// Two imports of the same line (same group, stream, time and text) get the same ID, so the
 /// second adds nothing; two equal lines at the same instant in one stream also collapse,
 /// which is the price of having no event ID.
-pub fn content_event_id(group: Option<&str>, stream: Option<&str>, ts: Option<i64>, message: &str) -> String {
+pub fn content_event_id(
+    group: Option<&str>,
+    stream: Option<&str>,
+    ts: Option<i64>,
+    message: &str,
+) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(group.unwrap_or("").as_bytes());

@@ -14,7 +14,18 @@ use polars::prelude::{DataFrame, PolarsResult};
 use super::builders::{InvocationRow, InvocationsBuilder};
 
 /// Outcome of an invocation, worst wins when facts disagree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Status {
     /// Completed without an error signal.
     #[default]
@@ -183,7 +194,8 @@ fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 /// counted as a cold start.
 pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
     let mut order: Vec<&str> = Vec::with_capacity(facts.len() / 3);
-    let mut by_id: HashMap<&str, Acc> = HashMap::with_capacity_and_hasher(facts.len() / 3, Default::default());
+    let mut by_id: HashMap<&str, Acc> =
+        HashMap::with_capacity_and_hasher(facts.len() / 3, Default::default());
     for f in facts {
         let acc = by_id.entry(f.request_id.as_str()).or_insert_with(|| {
             order.push(f.request_id.as_str());
@@ -230,7 +242,13 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
                 acc.cold_flag = Some(acc.cold_flag.unwrap_or(false) || *b);
             }
             FactKind::TraceId(t) => keep(&mut acc.trace_id, Some(t.clone())),
-            FactKind::Segment { start, duration_ms, init_ms, failed, trace_id } => {
+            FactKind::Segment {
+                start,
+                duration_ms,
+                init_ms,
+                failed,
+                trace_id,
+            } => {
                 acc.start_est = min_opt(acc.start_est, *start);
                 keep(&mut acc.seg_duration, *duration_ms);
                 keep(&mut acc.seg_init, *init_ms);
@@ -249,7 +267,8 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
         let mut per_stream: HashMap<&str, Vec<(i64, &str)>> = HashMap::default();
         for id in &order {
             let a = &by_id[id];
-            if let (Some(stream), Some(t)) = (a.log_stream.as_deref(), a.start_line.or(a.start_est)) {
+            if let (Some(stream), Some(t)) = (a.log_stream.as_deref(), a.start_line.or(a.start_est))
+            {
                 per_stream.entry(stream).or_default().push((t, id));
             }
         }
@@ -260,13 +279,14 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
                 let a = &by_id[id];
                 // An init in the REPORT, or a Powertools `cold_start: true` (the runtime was
                 // re-imported), right after a reset is the suppressed init, not a cold start.
-                let has_init = a.report.as_ref().is_some_and(|r| r.init_ms.is_some()) || a.cold_flag == Some(true);
+                let has_init = a.report.as_ref().is_some_and(|r| r.init_ms.is_some())
+                    || a.cold_flag == Some(true);
                 if has_init && prev_reset {
                     suppressed.insert(id, true);
                 }
-                let oom = a.report.as_ref().is_some_and(|r| {
-                    matches!((r.memory_mb, r.max_memory_mb), (Some(m), Some(u)) if u >= m)
-                });
+                let oom = a.report.as_ref().is_some_and(
+                    |r| matches!((r.memory_mb, r.max_memory_mb), (Some(m), Some(u)) if u >= m),
+                );
                 prev_reset = a.status == Status::Timeout || (a.status == Status::Error && oom);
             }
         }

@@ -21,7 +21,9 @@ pub fn ts_dtype() -> DataType {
 }
 
 /// The four frames every view of Skylens stands on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Frame {
     /// One row per Lambda invocation, assembled from every line that carries its request ID.

@@ -107,7 +107,11 @@ pub fn detect(input: &[u8]) -> Detected<'_> {
         }
     }
     let format = sniff(&payload);
-    Detected { format, payload, envelopes }
+    Detected {
+        format,
+        payload,
+        envelopes,
+    }
 }
 
 fn open_envelope(b: &[u8]) -> Option<(&'static str, Vec<u8>)> {
@@ -117,11 +121,24 @@ fn open_envelope(b: &[u8]) -> Option<(&'static str, Vec<u8>)> {
         return d.read_to_end(&mut out).ok().map(|_| ("gzip", out));
     }
     let t = trim_ascii(b);
-    if t.starts_with(b"H4sI") && t.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'\n' | b'\r')) {
-        let clean: Vec<u8> = t.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
-        return base64::engine::general_purpose::STANDARD.decode(clean).ok().map(|v| ("base64", v));
+    if t.starts_with(b"H4sI")
+        && t.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'\n' | b'\r'))
+    {
+        let clean: Vec<u8> = t
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        return base64::engine::general_purpose::STANDARD
+            .decode(clean)
+            .ok()
+            .map(|v| ("base64", v));
     }
-    if t.first() == Some(&b'{') && t.len() < (64 << 20) && memchr::memmem::find(&t[..t.len().min(64)], b"\"awslogs\"").is_some() {
+    if t.first() == Some(&b'{')
+        && t.len() < (64 << 20)
+        && memchr::memmem::find(&t[..t.len().min(64)], b"\"awslogs\"").is_some()
+    {
         #[derive(serde::Deserialize)]
         struct Ev {
             awslogs: Data,
@@ -137,8 +154,14 @@ fn open_envelope(b: &[u8]) -> Option<(&'static str, Vec<u8>)> {
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &b[start..end]
 }
 
@@ -219,7 +242,10 @@ fn sniff_object(t: &[u8]) -> Format {
     if let Some(f) = by_keys(&keys) {
         return f;
     }
-    if keys.iter().any(|k| k == "timestamp" || k == "time" || k == "message" || k == "level") {
+    if keys
+        .iter()
+        .any(|k| k == "timestamp" || k == "time" || k == "message" || k == "level")
+    {
         return Format::LogJsonArray;
     }
     Format::Unknown
@@ -228,7 +254,10 @@ fn sniff_object(t: &[u8]) -> Format {
 fn is_cloudwatch_event(m: &serde_json::Map<String, serde_json::Value>) -> bool {
     m.get("message").is_some_and(|v| v.is_string())
         && m.get("timestamp").is_some_and(|v| v.is_number())
-        && (m.contains_key("eventId") || m.contains_key("ingestionTime") || m.contains_key("logStreamName") || m.len() <= 3)
+        && (m.contains_key("eventId")
+            || m.contains_key("ingestionTime")
+            || m.contains_key("logStreamName")
+            || m.len() <= 3)
 }
 
 fn sniff_array(t: &[u8]) -> Format {
@@ -259,10 +288,16 @@ fn sniff_text(t: &[u8]) -> Format {
     if is_cur && first.contains(&b',') {
         return Format::CurCsv;
     }
-    if std::str::from_utf8(&t[..t.len().min(4096)]).is_err() && std::str::from_utf8(&t[..t.len().min(4093)]).is_err() {
+    if std::str::from_utf8(&t[..t.len().min(4096)]).is_err()
+        && std::str::from_utf8(&t[..t.len().min(4093)]).is_err()
+    {
         return Format::Binary;
     }
-    if looks_like_log(t) { Format::LogText } else { Format::Unknown }
+    if looks_like_log(t) {
+        Format::LogText
+    } else {
+        Format::Unknown
+    }
 }
 
 /// Whether text looks like log output: among its first 200 lines, one starts with a Lambda
@@ -286,7 +321,10 @@ fn looks_like_log(t: &[u8]) -> bool {
         if PLATFORM.iter().any(|k| line.starts_with(k)) {
             return true;
         }
-        if line.len() >= 19 && line[..4].iter().all(u8::is_ascii_digit) && matches!(line[4], b'-' | b'/') {
+        if line.len() >= 19
+            && line[..4].iter().all(u8::is_ascii_digit)
+            && matches!(line[4], b'-' | b'/')
+        {
             return true;
         }
         if line.first() == Some(&b'[') && line.contains(&b'\t') {

@@ -20,7 +20,11 @@ use crate::workspace::manifest::Origin;
 /// Generate the demo workload as raw AWS-shaped files and import them through the same
 /// parsers as real files. The raw files go to `<workspace>/raw/demo` when `keep_raw`, else to
 /// a temporary directory that is removed afterwards.
-pub fn import_demo(ws: &Workspace, opts: &demo::DemoOptions, keep_raw: bool) -> Result<Vec<files::FileReport>> {
+pub fn import_demo(
+    ws: &Workspace,
+    opts: &demo::DemoOptions,
+    keep_raw: bool,
+) -> Result<Vec<files::FileReport>> {
     let raw_root = ws.dir().join("raw");
     std::fs::create_dir_all(&raw_root).map_err(|e| Error::io("creating", &raw_root, e))?;
     let tmp;
@@ -39,7 +43,15 @@ pub fn import_demo(ws: &Workspace, opts: &demo::DemoOptions, keep_raw: bool) -> 
     let items = generated
         .files
         .iter()
-        .map(|f| (f.path.clone(), ParseContext { log_group: f.log_group.clone(), ..Default::default() }))
+        .map(|f| {
+            (
+                f.path.clone(),
+                ParseContext {
+                    log_group: f.log_group.clone(),
+                    ..Default::default()
+                },
+            )
+        })
         .collect();
     let (seed, requests) = (opts.seed, opts.requests);
     files::import_paths(ws, items, move |_, _| Origin::Demo { seed, requests })

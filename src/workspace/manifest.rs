@@ -89,6 +89,8 @@ impl Manifest {
 
     /// Whether a file with this content hash was already imported.
     pub fn has_file(&self, sha256: &str) -> bool {
-        self.entries.iter().any(|e| matches!(&e.origin, Origin::File { sha256: s, .. } if s == sha256))
+        self.entries
+            .iter()
+            .any(|e| matches!(&e.origin, Origin::File { sha256: s, .. } if s == sha256))
     }
 }

@@ -74,7 +74,8 @@ impl Workspace {
         let meta = ws.dir.join(META_FILE);
         if meta.exists() {
             let text = fs::read_to_string(&meta).map_err(|e| Error::io("reading", &meta, e))?;
-            let m: Meta = serde_json::from_str(&text).map_err(|e| ws.err(format!("{META_FILE} is unreadable: {e}")))?;
+            let m: Meta = serde_json::from_str(&text)
+                .map_err(|e| ws.err(format!("{META_FILE} is unreadable: {e}")))?;
             if m.schema_version != SCHEMA_VERSION {
                 return Err(ws.err(format!(
                     "schema version {} but this Skylens reads version {SCHEMA_VERSION}; import the data again into a new workspace",
@@ -82,8 +83,10 @@ impl Workspace {
                 )));
             }
         } else {
-            let text = serde_json::to_vec_pretty(&Meta { schema_version: SCHEMA_VERSION })
-                .map_err(|e| ws.err(e.to_string()))?;
+            let text = serde_json::to_vec_pretty(&Meta {
+                schema_version: SCHEMA_VERSION,
+            })
+            .map_err(|e| ws.err(e.to_string()))?;
             write_atomic(&meta, &text)?;
         }
         Ok(ws)
@@ -95,7 +98,8 @@ impl Workspace {
         if !dir.join(META_FILE).exists() {
             return Err(Error::Workspace {
                 path: dir,
-                message: "no Skylens workspace here (run `skylens demo` or `skylens import` first)".into(),
+                message: "no Skylens workspace here (run `skylens demo` or `skylens import` first)"
+                    .into(),
             });
         }
         Workspace::open_or_create(dir)
@@ -107,7 +111,10 @@ impl Workspace {
     }
 
     fn err(&self, message: String) -> Error {
-        Error::Workspace { path: self.dir.clone(), message }
+        Error::Workspace {
+            path: self.dir.clone(),
+            message,
+        }
     }
 
     fn frame_dir(&self, frame: Frame) -> PathBuf {
@@ -145,25 +152,31 @@ impl Workspace {
     /// A lazy scan of a frame restricted to `[from, to)` (µs, UTC) on its time column.
     /// Partitions outside the window are not opened; rows with no time are left out when a
     /// window is given.
-    pub fn scan_window(&self, frame: Frame, from: Option<i64>, to: Option<i64>) -> Result<LazyFrame> {
+    pub fn scan_window(
+        &self,
+        frame: Frame,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<LazyFrame> {
         let files = self.frame_files(frame)?;
         let from_day = from.map(|f| f.div_euclid(US_PER_DAY));
         let to_day = to.map(|t| (t - 1).div_euclid(US_PER_DAY));
         let windowed = from.is_some() || to.is_some();
         let paths: Vec<PlRefPath> = files
             .iter()
-            .filter(|(date, _)| {
-                match day_number(date) {
-                    None => !windowed,
-                    Some(d) => from_day.is_none_or(|f| d >= f) && to_day.is_none_or(|t| d <= t),
-                }
+            .filter(|(date, _)| match day_number(date) {
+                None => !windowed,
+                Some(d) => from_day.is_none_or(|f| d >= f) && to_day.is_none_or(|t| d <= t),
             })
             .map(|(_, p)| PlRefPath::new(p.to_string_lossy().as_ref()))
             .collect();
         let lf = if paths.is_empty() {
             DataFrame::empty_with_schema(&frame.schema()).lazy()
         } else {
-            let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
+            let args = ScanArgsParquet {
+                hive_options: HiveOptions::new_disabled(),
+                ..Default::default()
+            };
             LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
                 .ctx(&format!("scanning frame {}", frame.name()))?
         };
@@ -180,7 +193,9 @@ impl Workspace {
 
     /// Read a whole frame into memory.
     pub fn read(&self, frame: Frame) -> Result<DataFrame> {
-        self.scan(frame)?.collect().ctx(&format!("reading frame {}", frame.name()))
+        self.scan(frame)?
+            .collect()
+            .ctx(&format!("reading frame {}", frame.name()))
     }
 
     /// Merge `df` (in the frame's schema) into the stored frame, partition by partition.
@@ -192,10 +207,17 @@ impl Workspace {
         let t = frame.time_column();
         let df = df
             .lazy()
-            .with_column(col(t).cast(DataType::Int64).floor_div(lit(US_PER_DAY)).alias("__day"))
+            .with_column(
+                col(t)
+                    .cast(DataType::Int64)
+                    .floor_div(lit(US_PER_DAY))
+                    .alias("__day"),
+            )
             .collect()
             .ctx("partitioning by date")?;
-        let parts = df.partition_by(["__day"], true).ctx("partitioning by date")?;
+        let parts = df
+            .partition_by(["__day"], true)
+            .ctx("partitioning by date")?;
         for part in parts {
             let day = part
                 .column("__day")
@@ -225,7 +247,11 @@ impl Workspace {
         let path = pdir.join(DATA_FILE);
         let old = if path.is_file() {
             let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-            Some(ParquetReader::new(f).finish().ctx(&format!("reading {}", path.display()))?)
+            Some(
+                ParquetReader::new(f)
+                    .finish()
+                    .ctx(&format!("reading {}", path.display()))?,
+            )
         } else {
             None
         };
@@ -233,7 +259,10 @@ impl Workspace {
         let new = if new.column(SOURCE_INDEX).is_ok() {
             new
         } else {
-            new.lazy().with_column(lit(0u32).alias(SOURCE_INDEX)).collect().ctx("tagging rows")?
+            new.lazy()
+                .with_column(lit(0u32).alias(SOURCE_INDEX))
+                .collect()
+                .ctx("tagging rows")?
         };
         let merged = merge(frame, old, new)?;
         let mut by_source = std::collections::BTreeMap::new();
@@ -244,7 +273,11 @@ impl Workspace {
         let added: u64 = by_source.values().sum();
         let merged = merged.drop(SOURCE_INDEX).ctx("counting added rows")?;
         write_parquet_atomic(&path, merged)?;
-        Ok(WriteStats { added, existing: incoming.saturating_sub(added), added_by_source: by_source })
+        Ok(WriteStats {
+            added,
+            existing: incoming.saturating_sub(added),
+            added_by_source: by_source,
+        })
     }
 
     /// The manifest (empty when nothing was imported yet).
@@ -280,13 +313,26 @@ fn day_number(date: &str) -> Option<i64> {
 
 /// Merge stored rows and new rows of one partition following the frame's key policy.
 fn merge(frame: Frame, old: Option<DataFrame>, new: DataFrame) -> Result<DataFrame> {
-    let keys: Vec<PlSmallStr> = frame.key_columns().iter().map(|k| PlSmallStr::from(*k)).collect();
-    let mut schema_cols: Vec<Expr> = frame.schema().iter_names().map(|n| col(n.clone())).collect();
+    let keys: Vec<PlSmallStr> = frame
+        .key_columns()
+        .iter()
+        .map(|k| PlSmallStr::from(*k))
+        .collect();
+    let mut schema_cols: Vec<Expr> = frame
+        .schema()
+        .iter_names()
+        .map(|n| col(n.clone()))
+        .collect();
     schema_cols.push(col(SOURCE_INDEX).cast(DataType::UInt32));
     let new = new.lazy().select(schema_cols.clone());
     let all = match old {
         Some(o) => concat(
-            [o.lazy().with_column(lit(NULL).cast(DataType::UInt32).alias(SOURCE_INDEX)).select(schema_cols.clone()), new],
+            [
+                o.lazy()
+                    .with_column(lit(NULL).cast(DataType::UInt32).alias(SOURCE_INDEX))
+                    .select(schema_cols.clone()),
+                new,
+            ],
             UnionArgs::default(),
         )
         .ctx("merging partition")?,
@@ -297,7 +343,10 @@ fn merge(frame: Frame, old: Option<DataFrame>, new: DataFrame) -> Result<DataFra
         // An identical figure keeps the stored row; a changed one (an estimate made final)
         // replaces it.
         Frame::Costs => all
-            .unique_stable(Some(cols(frame.schema().iter_names().cloned())), UniqueKeepStrategy::First)
+            .unique_stable(
+                Some(cols(frame.schema().iter_names().cloned())),
+                UniqueKeepStrategy::First,
+            )
             .unique_stable(Some(cols(keys)), UniqueKeepStrategy::Last),
         Frame::Spans => all
             .with_row_index("__row", None)
@@ -310,7 +359,8 @@ fn merge(frame: Frame, old: Option<DataFrame>, new: DataFrame) -> Result<DataFra
             .drop(cols(["__row"])),
         Frame::Invocations => merge_invocations(all),
     };
-    out.collect().ctx(&format!("merging frame {}", frame.name()))
+    out.collect()
+        .ctx(&format!("merging frame {}", frame.name()))
 }
 
 /// Invocations of the same request ID merge field by field: the first non-null value of each
@@ -355,17 +405,23 @@ fn merge_invocations(all: LazyFrame) -> LazyFrame {
 /// Write bytes to `path` through a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("creating a temporary file in", dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io("writing", tmp.path().to_path_buf(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
-    tmp.persist(path).map_err(|e| Error::io("renaming into", path, e.error))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io("writing", tmp.path().to_path_buf(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("renaming into", path, e.error))?;
     Ok(())
 }
 
 /// Write a frame as Parquet to `path` through a temporary file and a rename.
 pub fn write_parquet_atomic(path: &Path, mut df: DataFrame) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("creating a temporary file in", dir, e))?;
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
     {
         let f = tmp.as_file();
         ParquetWriter::new(f)
@@ -373,8 +429,10 @@ pub fn write_parquet_atomic(path: &Path, mut df: DataFrame) -> Result<()> {
             .with_row_group_size(Some(ROW_GROUP_ROWS))
             .finish(&mut df)
             .ctx(&format!("writing {}", path.display()))?;
-        f.sync_all().map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
+        f.sync_all()
+            .map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
     }
-    tmp.persist(path).map_err(|e| Error::io("renaming into", path, e.error))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("renaming into", path, e.error))?;
     Ok(())
 }

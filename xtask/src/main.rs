@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn run(cmd: &mut Command) -> bool {
@@ -44,8 +47,15 @@ fn check_fixtures() {
 
 /// The pull tests start `moto_server` (PyPI `moto[server]`); install it when it's missing.
 fn ensure_moto_server() {
-    let found = |c: &str| Command::new(c).arg("--help").output().is_ok_and(|o| o.status.success());
-    if !found("moto_server") && !run(Command::new("python3").args(["-m", "pip", "install", "moto[server]"])) {
+    let found = |c: &str| {
+        Command::new(c)
+            .arg("--help")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !found("moto_server")
+        && !run(Command::new("python3").args(["-m", "pip", "install", "moto[server]"]))
+    {
         eprintln!("xtask: warning: could not install moto[server]; the pull tests will try again");
     }
 }
@@ -54,11 +64,27 @@ fn test() -> bool {
     check_fixtures();
     ensure_moto_server();
     // Core library, CLI and end-to-end tests (one cargo invocation, one feature set).
-    run(cargo().args(["test", "--package", "skylens", "--lib", "--bins", "--tests", "--no-fail-fast"]))
+    run(cargo().args([
+        "test",
+        "--package",
+        "skylens",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--no-fail-fast",
+    ]))
 }
 
 fn demo() -> bool {
-    run(cargo().args(["run", "--package", "skylens", "--bin", "skylens", "--", "demo"]))
+    run(cargo().args([
+        "run",
+        "--package",
+        "skylens",
+        "--bin",
+        "skylens",
+        "--",
+        "demo",
+    ]))
 }
 
 fn bench() -> bool {
@@ -66,7 +92,14 @@ fn bench() -> bool {
 }
 
 fn bless() -> bool {
-    run(cargo().env("SKYLENS_BLESS", "1").args(["test", "--package", "skylens", "--lib", "--bins", "--tests"]))
+    run(cargo().env("SKYLENS_BLESS", "1").args([
+        "test",
+        "--package",
+        "skylens",
+        "--lib",
+        "--bins",
+        "--tests",
+    ]))
 }
 
 fn main() -> ExitCode {
@@ -81,5 +114,9 @@ fn main() -> ExitCode {
             false
         }
     };
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

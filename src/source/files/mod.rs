@@ -66,8 +66,15 @@ pub struct Input {
 pub const CHUNK_BYTES: u64 = 512 << 20;
 
 /// Import files from disk, in chunks of about [`CHUNK_BYTES`].
-pub fn import_files(ws: &Workspace, paths: &[PathBuf], opts: &ImportOptions) -> Result<Vec<FileReport>> {
-    let ctx = ParseContext { log_group: opts.log_group.clone(), ..Default::default() };
+pub fn import_files(
+    ws: &Workspace,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<Vec<FileReport>> {
+    let ctx = ParseContext {
+        log_group: opts.log_group.clone(),
+        ..Default::default()
+    };
     let items = paths.iter().map(|p| (p.clone(), ctx.clone())).collect();
     import_paths(ws, items, |p, b| Origin::File {
         path: p.display().to_string(),
@@ -124,7 +131,10 @@ impl FileReport {
 }
 
 fn hex_sha256(b: &[u8]) -> String {
-    sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 /// Parse one input (detecting its format) into a batch.
@@ -147,7 +157,13 @@ pub fn import_inputs(
         .map(|i| {
             let (format, envelopes, batch) = parse_input(&i.bytes, &i.ctx);
             let origin = origin(&i.path, &i.bytes);
-            Parsed { path: i.path, format, envelopes, batch, origin }
+            Parsed {
+                path: i.path,
+                format,
+                envelopes,
+                batch,
+                origin,
+            }
         })
         .collect();
     store(ws, parsed)
@@ -177,7 +193,17 @@ pub fn store(ws: &Workspace, parsed: Vec<Parsed>) -> Result<Vec<FileReport>> {
     let mut facts = Vec::new();
     let mut first_source: HashMap<String, u32> = HashMap::new();
     let mut origins = Vec::new();
-    for (idx, Parsed { path, format, envelopes, batch, origin }) in parsed.into_iter().enumerate() {
+    for (
+        idx,
+        Parsed {
+            path,
+            format,
+            envelopes,
+            batch,
+            origin,
+        },
+    ) in parsed.into_iter().enumerate()
+    {
         let idx = idx as u32;
         let mut parsed_counts = BTreeMap::new();
         parsed_counts.insert(Frame::Logs.name(), batch.logs.len() as u64);
@@ -206,11 +232,21 @@ pub fn store(ws: &Workspace, parsed: Vec<Parsed>) -> Result<Vec<FileReport>> {
             records: batch.records,
             parsed: parsed_counts,
             added: BTreeMap::new(),
-            skipped: batch.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+            skipped: batch
+                .skipped
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect(),
             error: None,
         });
         origins.push(origin);
-        let Batch { logs: l, spans: s, costs: c, facts: fa, .. } = batch;
+        let Batch {
+            logs: l,
+            spans: s,
+            costs: c,
+            facts: fa,
+            ..
+        } = batch;
         logs.push(tag(l.finish(), idx)?);
         spans.push(tag(s.finish(), idx)?);
         costs.push(tag(c.finish(), idx)?);
@@ -229,7 +265,8 @@ pub fn store(ws: &Workspace, parsed: Vec<Parsed>) -> Result<Vec<FileReport>> {
         .map(|id| id.and_then(|id| first_source.get(id).copied()).unwrap_or(0))
         .collect();
     let mut inv = inv;
-    inv.with_column(Column::new(SOURCE_INDEX.into(), src)).ctx("assembling invocations")?;
+    inv.with_column(Column::new(SOURCE_INDEX.into(), src))
+        .ctx("assembling invocations")?;
 
     let frames = [
         (Frame::Logs, concat_frames(logs)?),
@@ -265,7 +302,8 @@ pub fn store(ws: &Workspace, parsed: Vec<Parsed>) -> Result<Vec<FileReport>> {
 fn tag(df: PolarsResult<DataFrame>, idx: u32) -> Result<DataFrame> {
     let mut df = df.ctx("building frame")?;
     let n = df.height();
-    df.with_column(Column::new(SOURCE_INDEX.into(), vec![idx; n])).ctx("building frame")?;
+    df.with_column(Column::new(SOURCE_INDEX.into(), vec![idx; n]))
+        .ctx("building frame")?;
     Ok(df)
 }
 
@@ -275,7 +313,10 @@ fn concat_frames(dfs: Vec<DataFrame>) -> Result<Option<DataFrame>> {
         return Ok(None);
     }
     let lfs: Vec<LazyFrame> = dfs.into_iter().map(|d| d.lazy()).collect();
-    let df = concat(lfs, UnionArgs::default()).ctx("combining inputs")?.collect().ctx("combining inputs")?;
+    let df = concat(lfs, UnionArgs::default())
+        .ctx("combining inputs")?
+        .collect()
+        .ctx("combining inputs")?;
     Ok(Some(df))
 }
 
@@ -283,7 +324,9 @@ fn concat_frames(dfs: Vec<DataFrame>) -> Result<Option<DataFrame>> {
 /// helper exists for callers that want a hard error when no input could be read at all.
 pub fn ensure_something_read(reports: &[FileReport]) -> Result<()> {
     if !reports.is_empty() && reports.iter().all(|r| r.nothing_read()) {
-        return Err(Error::Invalid("nothing could be read from the given files".into()));
+        return Err(Error::Invalid(
+            "nothing could be read from the given files".into(),
+        ));
     }
     Ok(())
 }
