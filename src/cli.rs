@@ -251,6 +251,20 @@ pub enum Command {
         #[command(flatten)]
         ws: WorkspaceArg,
     },
+    /// Serve the UI in a browser on 127.0.0.1, with a per-launch token.
+    Serve {
+        /// Port on 127.0.0.1 [default: a free one].
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The built UI [default: $SKYLENS_UI_DIR, else ui/dist of the source tree].
+        #[arg(long, value_name = "DIR")]
+        ui_dir: Option<PathBuf>,
+        /// Open the demo workspace (generated on first use) instead of --workspace.
+        #[arg(long, conflicts_with = "workspace")]
+        demo: bool,
+        #[command(flatten)]
+        ws: WorkspaceArg,
+    },
     /// Export every report (CSV + Parquet) and chart (SVG + PNG) for a window, with an index.
     Export {
         /// Directory of the bundle (created if needed; our files in it are replaced).
@@ -493,6 +507,31 @@ pub fn run(cli: Cli) -> Result<i32> {
                 out.display(),
                 chart.rows()
             );
+            Ok(0)
+        }
+        Command::Serve {
+            port,
+            ui_dir,
+            demo,
+            ws,
+        } => {
+            let app = if demo {
+                let dir = WorkspaceArg { workspace: None }.dir()?;
+                let demo_dir = dir.with_file_name("demo");
+                eprintln!("opening the demo workspace {}", demo_dir.display());
+                crate::app::open_demo(&demo_dir)
+            } else {
+                crate::app::App::open(ws.dir()?)
+            }
+            .map_err(|e| Error::Invalid(e.message))?;
+            crate::serve::serve(
+                app,
+                crate::serve::ServeOptions {
+                    port,
+                    ui_dir: ui_dir.unwrap_or_else(crate::serve::default_ui_dir),
+                    token: None,
+                },
+            )?;
             Ok(0)
         }
         Command::Export {

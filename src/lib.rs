@@ -5,12 +5,14 @@
 //! See `ARCHITECTURE.md` for the map and its invariants.
 
 pub mod analysis;
+pub mod app;
 pub mod cli;
 pub mod error;
 pub mod export;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod serve;
 pub mod source;
 pub mod workspace;
 

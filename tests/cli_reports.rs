@@ -44,6 +44,12 @@ fn demo_time_series_and_cost_reports_match_golden_files() {
             "demo-cost-per-function-arm.csv",
         ),
         ("cost-per-route", &[], "demo-cost-per-route.csv"),
+        (
+            "cold-start-timeseries",
+            &["--bucket", "1d"],
+            "demo-cold-start-timeseries-1d.csv",
+        ),
+        ("slowest-invocations", &[], "demo-slowest-invocations.csv"),
     ];
     for (name, extra, golden) in cases {
         let mut args = vec!["report", name, "--format", "csv", "--workspace", ws];

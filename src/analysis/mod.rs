@@ -122,6 +122,33 @@ pub const REPORTS: &[Report] = &[
         about: "per-function latency percentiles per time bucket (--bucket, default from the window)",
     },
     Report {
+        name: "cold-start-timeseries",
+        sql: include_str!("../../queries/cold-start-timeseries.sql"),
+        columns: &[
+            "bucket_start",
+            "function",
+            "invocations",
+            "cold_starts",
+            "cold_start_rate",
+        ],
+        about: "per-function cold starts per time bucket (--bucket, default from the window)",
+    },
+    Report {
+        name: "slowest-invocations",
+        sql: include_str!("../../queries/slowest-invocations.sql"),
+        columns: &[
+            "start",
+            "function",
+            "request_id",
+            "trace_id",
+            "duration_ms",
+            "billed_ms",
+            "cold",
+            "status",
+        ],
+        about: "the 100 slowest invocations, with their request and trace IDs",
+    },
+    Report {
         name: "spend",
         sql: include_str!("../../queries/spend.sql"),
         columns: &["dimension", "key", "amount", "unit", "estimated"],

@@ -10,7 +10,7 @@
 //! PNG text is drawn with the same font ([`bitmap`]), so charts look the same on every machine.
 
 mod bitmap;
-mod frames;
+pub(crate) mod frames;
 mod histogram;
 mod latency;
 pub mod layout;
@@ -32,7 +32,7 @@ use crate::workspace::Workspace;
 
 pub use histogram::Histograms;
 pub use latency::LatencySeries;
-pub use service_map::ServiceMap;
+pub use service_map::{FAILING_SHARE, ServiceMap};
 pub use spend::SpendDaily;
 
 /// A chart: its name, what it shows, and the reports it is drawn from.

@@ -1,9 +1,16 @@
 //! Project chores, as `cargo xtask <task>` (the rust-analyzer convention).
 //!
-//! - `test`  : install what a fresh Debian machine lacks, then run every test.
+//! - `app`   : install what a fresh Debian machine lacks, build the UI and open the desktop
+//!   app (on the demo workspace the first time).
+//! - `serve` : the same UI in a browser (`skylens serve --demo`).
+//! - `test`  : install what a fresh Debian machine lacks, then run every test: the core and
+//!   CLI (cargo), the UI (vitest), the browser end-to-end tests (Chromium), the desktop window
+//!   (Xvfb).
+//! - `deps`  : only install the system packages (apt), `moto[server]` and the npm packages.
 //! - `demo`  : build Skylens and print the demo workload's reports.
 //! - `bench` : run the benchmarks and print the figures for BENCHMARKS.md.
-//! - `bless` : rewrite the golden files from the current output.
+//! - `bless` : rewrite the golden files (and the generated TypeScript types) from the current
+//!   output.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -60,11 +67,106 @@ fn ensure_moto_server() {
     }
 }
 
+/// Debian packages: Tauri's (webkit2gtk 4.1 and the rest, from BUILD-NOTES), a real window
+/// headless (Xvfb, ImageMagick for screenshots), Chromium for the browser tests, WebKit's
+/// WebDriver for driving the desktop window.
+const APT_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "file",
+    "libssl-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "xvfb",
+    "xauth",
+    "imagemagick",
+    "chromium",
+    "webkit2gtk-driver",
+];
+
+/// Install the missing Debian packages (as root, else with sudo).
+fn ensure_apt_packages() -> bool {
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        run(&mut c)
+    };
+    apt(&["update", "-q"]) && apt(&[&["install", "-y", "-q"][..], &missing].concat())
+}
+
+/// `npm ci` in `dir` when its node_modules is missing or older than its lock file.
+fn npm_ci(dir: &Path) -> bool {
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = match (
+        modified(dir.join("node_modules/.package-lock.json")),
+        modified(dir.join("package-lock.json")),
+    ) {
+        (Some(installed), Some(lock)) => installed >= lock,
+        _ => false,
+    };
+    fresh
+        || run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir))
+}
+
+fn npm(dir: &Path, script: &str) -> bool {
+    run(Command::new("npm").args(["run", script]).current_dir(dir))
+}
+
+/// Where cargo puts binaries.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn deps() -> bool {
+    ensure_moto_server();
+    let apt = ensure_apt_packages();
+    let ui = npm_ci(&root().join("ui"));
+    let browser = npm_ci(&root().join("tests/browser"));
+    apt && ui && browser
+}
+
+/// Build the UI into ui/dist.
+fn build_ui() -> bool {
+    let ui = root().join("ui");
+    npm_ci(&ui) && npm(&ui, "build")
+}
+
 fn test() -> bool {
     check_fixtures();
-    ensure_moto_server();
-    // Core library, CLI and end-to-end tests (one cargo invocation, one feature set).
-    run(cargo().args([
+    let deps = deps();
+    // 1. Core library, CLI and end-to-end tests (one cargo invocation, one feature set); the
+    //    generated TypeScript types are checked here too.
+    let core = run(cargo().args([
         "test",
         "--package",
         "skylens",
@@ -72,7 +174,59 @@ fn test() -> bool {
         "--bins",
         "--tests",
         "--no-fail-fast",
-    ]))
+    ]));
+    // 2. The UI: type check, unit tests (vitest), build.
+    let ui_dir = root().join("ui");
+    let ui =
+        npm_ci(&ui_dir) && npm(&ui_dir, "check") && npm(&ui_dir, "test") && npm(&ui_dir, "build");
+    // 3. The browser end-to-end tests: `skylens serve` on a demo workspace, in Chromium.
+    let browser_dir = root().join("tests/browser");
+    let browser = ui
+        && npm_ci(&browser_dir)
+        && run(Command::new("npm")
+            .args(["test"])
+            .current_dir(&browser_dir)
+            .env("SKYLENS_BIN", target_dir().join("debug/skylens")));
+    // 4. The desktop app in a real window under Xvfb.
+    let desktop = ui && run(Command::new("bash").arg(root().join("tests/desktop/run.sh")));
+    for (name, ok) in [
+        ("dependencies", deps),
+        ("core + CLI (cargo test)", core),
+        ("ui (check, vitest, build)", ui),
+        ("browser end-to-end (Chromium)", browser),
+        ("desktop window (Xvfb)", desktop),
+    ] {
+        eprintln!("xtask: {name}: {}", if ok { "ok" } else { "FAILED" });
+    }
+    deps && core && ui && browser && desktop
+}
+
+/// Open the desktop app (the demo workspace the first time, then the last one used).
+fn app() -> bool {
+    ensure_apt_packages()
+        && build_ui()
+        && run(cargo().args([
+            "run",
+            "--manifest-path",
+            "src-tauri/Cargo.toml",
+            "--bin",
+            "skylens-desktop",
+        ]))
+}
+
+/// The UI in a browser on the demo workspace.
+fn serve() -> bool {
+    build_ui()
+        && run(cargo().args([
+            "run",
+            "--package",
+            "skylens",
+            "--bin",
+            "skylens",
+            "--",
+            "serve",
+            "--demo",
+        ]))
 }
 
 fn demo() -> bool {
@@ -106,11 +260,14 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let ok = match task.as_str() {
         "test" => test(),
+        "app" => app(),
+        "serve" => serve(),
+        "deps" => deps(),
         "demo" => demo(),
         "bench" => bench(),
         "bless" => bless(),
         _ => {
-            eprintln!("usage: cargo xtask <test|demo|bench|bless>");
+            eprintln!("usage: cargo xtask <app|serve|test|deps|demo|bench|bless>");
             false
         }
     };
