@@ -193,6 +193,19 @@ fn exports_and_charts() {
         .decode(&f.base64)
         .unwrap();
     assert!(csv.starts_with(b"function,invocations,cold_starts"));
+    // A composed table goes through the same spreadsheet-safe writer.
+    let t = Table {
+        name: "timeline".into(),
+        columns: vec!["message".into(), "n".into(), "ok".into()],
+        kinds: vec![ColumnKind::Text, ColumnKind::Number, ColumnKind::Bool],
+        rows: vec![vec!["=cmd()".into(), serde_json::json!(1.5), serde_json::Value::Null]],
+    };
+    let f2 = app.export_table(&t).unwrap();
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(&f2.base64)
+        .unwrap();
+    assert_eq!(String::from_utf8(text).unwrap(), "message,n,ok\n'=cmd(),1.5,\n");
+    assert_eq!(f2.filename, "timeline.csv");
     assert_eq!(f.filename, "cold-starts.csv");
     let svg = app
         .chart(&ChartRequest {

@@ -117,6 +117,30 @@ impl App {
         })
     }
 
+    /// A table the UI holds (one a screen composed: the overview, a node's detail, an
+    /// investigation timeline) as spreadsheet-safe CSV, by the same writer as the reports.
+    pub fn export_table(&self, req: &Table) -> AppResult<FileData> {
+        let cells = req.rows.iter().map(|r| {
+            r.iter()
+                .map(|v| match v {
+                    serde_json::Value::Null => Cell::Null,
+                    serde_json::Value::Bool(b) => Cell::Bool(*b),
+                    serde_json::Value::Number(n) => Cell::Number(n.to_string()),
+                    serde_json::Value::String(s) => Cell::Text(s.clone()),
+                    other => Cell::Text(other.to_string()),
+                })
+                .collect()
+        });
+        let header: Vec<&str> = req.columns.iter().map(String::as_str).collect();
+        let mut buf = Vec::new();
+        export::write_csv(&header, cells, &mut buf)?;
+        Ok(FileData {
+            filename: format!("{}.csv", req.name),
+            mime: "text/csv".to_string(),
+            base64: base64::engine::general_purpose::STANDARD.encode(&buf),
+        })
+    }
+
     /// Draw a chart (`skylens chart NAME`).
     pub fn chart(&self, req: &ChartRequest) -> AppResult<ChartImage> {
         let (window, params) = options(&req.options)?;
@@ -285,6 +309,7 @@ impl App {
             "charts" => out(Ok(self.charts())),
             "report" => out(self.report(&arg_of(arg)?)),
             "export_report" => out(self.export_report(&arg_of(arg)?)),
+            "export_table" => out(self.export_table(&arg_of(arg)?)),
             "chart" => out(self.chart(&arg_of(arg)?)),
             "overview" => out(self.overview(&arg_of(arg)?)),
             "service_map" => out(self.service_map(&arg_of(arg)?)),
@@ -311,6 +336,7 @@ pub const COMMANDS: &[&str] = &[
     "charts",
     "report",
     "export_report",
+    "export_table",
     "chart",
     "overview",
     "service_map",

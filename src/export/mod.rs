@@ -124,6 +124,29 @@ pub fn cells(df: &DataFrame) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// Write rows as spreadsheet-safe CSV: a header, then each row, text cells [`neutralise`]d.
+pub fn write_csv(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+    w: &mut dyn Write,
+) -> Result<()> {
+    let bad = |e: csv::Error| Error::Invalid(format!("writing CSV: {e}"));
+    let mut cw = csv::Writer::from_writer(w);
+    cw.write_record(header).map_err(bad)?;
+    for row in rows {
+        let rec: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Text(s) => neutralise(s).into_owned(),
+                other => other.text(),
+            })
+            .collect();
+        cw.write_record(&rec).map_err(bad)?;
+    }
+    cw.flush()
+        .map_err(|e| Error::io("writing", "output", e))
+}
+
 /// Make a text cell safe to open in a spreadsheet (OWASP CSV injection): a cell that starts
 /// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
 pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
@@ -154,22 +177,8 @@ pub fn write(df: &DataFrame, format: OutputFormat, w: &mut dyn Write) -> Result<
             writeln!(w, "{t}").map_err(io)?;
         }
         OutputFormat::Csv => {
-            let mut cw = csv::Writer::from_writer(w);
             let header: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-            cw.write_record(&header)
-                .map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
-            for row in cells(df) {
-                let rec: Vec<String> = row
-                    .iter()
-                    .map(|c| match c {
-                        Cell::Text(s) => neutralise(s).into_owned(),
-                        other => other.text(),
-                    })
-                    .collect();
-                cw.write_record(&rec)
-                    .map_err(|e| Error::Invalid(format!("writing CSV: {e}")))?;
-            }
-            cw.flush().map_err(io)?;
+            write_csv(&header, cells(df), w)?;
         }
         OutputFormat::Json => {
             // Written by hand so each object keeps the frame's column order (a serde_json
