@@ -165,6 +165,85 @@ fn child_e2e(files: &[(PathBuf, String)]) -> Measure {
     }
 }
 
+/// Child (`child stages EVENTS`): time each stage of raw → frames on one thread, for profiling.
+/// Also `child one FILE GROUP`: parse one file once (for `perf` / `valgrind --tool=callgrind`).
+fn child_stages(files: &[(PathBuf, String)]) {
+    let t = Instant::now();
+    let raws: Vec<Vec<u8>> = files
+        .iter()
+        .map(|(p, _)| std::fs::read(p).expect("read"))
+        .collect();
+    let bytes: usize = raws.iter().map(Vec::len).sum();
+    eprintln!(
+        "read      {:>7.3} s ({bytes} bytes)",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let formats: Vec<_> = raws
+        .iter()
+        .map(|r| skylens::parse::detect::detect(r).format)
+        .collect();
+    eprintln!("detect    {:>7.3} s", t.elapsed().as_secs_f64());
+    let (mut parse, mut finish, mut assemble) = (0.0, 0.0, 0.0);
+    for ((raw, (_, g)), format) in raws.iter().zip(files).zip(formats) {
+        let ctx = ParseContext {
+            log_group: Some(g.clone()),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let mut batch = skylens::parse::Batch::default();
+        skylens::parse::parse(format, raw, &ctx, &mut batch);
+        parse += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let inv = skylens::model::facts::assemble(&batch.facts).expect("assemble");
+        assemble += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let logs = batch.logs.finish().expect("logs");
+        finish += t.elapsed().as_secs_f64();
+        std::hint::black_box((inv.height(), logs.height()));
+    }
+    // Parquet codecs on the logs of the largest file (time and size of one write).
+    if std::env::var_os("INGEST_CODECS").is_some() {
+        use polars::prelude::*;
+        let i = (0..raws.len()).max_by_key(|&i| raws[i].len()).unwrap_or(0);
+        let ctx = ParseContext {
+            log_group: Some(files[i].1.clone()),
+            ..Default::default()
+        };
+        let (_, _, batch) = parse_input(&raws[i], &ctx);
+        let mut df = batch.logs.finish().expect("logs");
+        for (name, c, stats) in [
+            ("snappy", ParquetCompression::Snappy, true),
+            ("lz4", ParquetCompression::Lz4Raw, true),
+            ("lz4-nostats", ParquetCompression::Lz4Raw, false),
+            ("none", ParquetCompression::Uncompressed, true),
+            ("none-nostats", ParquetCompression::Uncompressed, false),
+        ] {
+            let mut buf = Vec::new();
+            let t = Instant::now();
+            ParquetWriter::new(&mut buf)
+                .with_compression(c)
+                .with_statistics(if stats {
+                    StatisticsOptions::default()
+                } else {
+                    StatisticsOptions::empty()
+                })
+                .with_row_group_size(Some(16_384))
+                .finish(&mut df)
+                .expect("write");
+            eprintln!(
+                "parquet {name:>7} {:>7.3} s {:>6.1} MB ({} rows)",
+                t.elapsed().as_secs_f64(),
+                buf.len() as f64 / 1e6,
+                df.height()
+            );
+        }
+    }
+    eprintln!("parse     {parse:>7.3} s");
+    eprintln!("assemble  {assemble:>7.3} s");
+    eprintln!("finish    {finish:>7.3} s");
+}
+
 fn spawn(args: &[String]) -> Measure {
     let exe = std::env::current_exe().expect("exe");
     let out = Command::new(exe).args(args).output().expect("child");
@@ -255,7 +334,23 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    if args.first().map(String::as_str) == Some("child") && args[1] == "one" {
+        let files = [(PathBuf::from(&args[2]), args[3].clone())];
+        let m = child_parse(&files, 1);
+        println!("MEASURE {} {} {} {}", m.secs, m.bytes, m.events, m.rss_mb);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("child") && args[1] == "stages" {
+        child_stages(&dataset(args[2].parse().expect("events")));
+        return;
+    }
     if args.first().map(String::as_str) == Some("child") {
+        if std::env::var_os("SKYLENS_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_env("SKYLENS_LOG"))
+                .with_writer(std::io::stderr)
+                .init();
+        }
         let events: u64 = args[2].parse().expect("events");
         let files = dataset(events);
         let m = match args[1].as_str() {

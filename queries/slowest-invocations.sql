@@ -1,6 +1,8 @@
 -- slowest-invocations: the 100 slowest invocations of the window, slowest first, each with
 -- the IDs to investigate it by. Ties are broken by start time, then request ID, so the list
--- is stable.
+-- is stable. {{slowest_cut_ms}} is the duration of the 100th slowest invocation, which
+-- Skylens finds first: rows below it cannot be in the list, and the filter lets the scan
+-- skip them (with any lower value, e.g. -1, the result is the same, only slower).
 SELECT
     start,
     COALESCE(function, '(unknown)') AS function,
@@ -11,6 +13,6 @@ SELECT
     cold,
     status
 FROM invocations
-WHERE duration_ms IS NOT NULL
+WHERE duration_ms IS NOT NULL AND duration_ms >= {{slowest_cut_ms}}
 ORDER BY duration_ms DESC, start, request_id
 LIMIT 100

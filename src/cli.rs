@@ -303,6 +303,17 @@ fn emit(df: &polars::prelude::DataFrame, out: &OutputArgs) -> Result<()> {
     }
 }
 
+/// Precompute the desktop's first dashboard after new data arrived, so the app opens on it at
+/// once ([`crate::app::cache`]). A failure here costs only that speed: it is reported, not fatal.
+fn warm_dashboard(dir: &std::path::Path) {
+    if let Err(e) = crate::app::warm_dashboard(dir) {
+        eprintln!(
+            "note: the dashboard could not be precomputed ({}): {}",
+            e.code, e.message
+        );
+    }
+}
+
 /// Run a command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
@@ -344,6 +355,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                     "warning: {skipped} demo records were skipped; run `skylens import` on the raw files for details"
                 );
             }
+            warm_dashboard(&dir);
             if !quiet {
                 let stdout = std::io::stdout();
                 let mut w = stdout.lock();
@@ -383,6 +395,9 @@ pub fn run(cli: Cli) -> Result<i32> {
                 for r in &reports {
                     print_file_report(r);
                 }
+            }
+            if reports.iter().any(|r| r.added.values().any(|n| *n > 0)) {
+                warm_dashboard(workspace.dir());
             }
             let unreadable = reports.iter().filter(|r| r.nothing_read()).count();
             if unreadable > 0 {
@@ -438,7 +453,14 @@ pub fn run(cli: Cli) -> Result<i32> {
             emit(&df, &output)?;
             Ok(0)
         }
-        Command::Pull(args) => crate::source::pull::cli::run(args),
+        Command::Pull(args) => {
+            let dir = args.ws.dir()?;
+            let code = crate::source::pull::cli::run(args)?;
+            if Workspace::open(&dir).is_ok() {
+                warm_dashboard(&dir);
+            }
+            Ok(code)
+        }
         Command::Investigate {
             id,
             correlation_keys,

@@ -3,7 +3,7 @@
 use polars::prelude::*;
 
 use super::Window;
-use crate::error::{Error, PolarsContext, Result};
+use crate::error::{Error, Result};
 use crate::model::{Frame, invocations};
 use crate::workspace::Workspace;
 
@@ -84,14 +84,13 @@ pub fn bucket_for(ws: &Workspace, window: Window) -> Result<i64> {
         return Ok(auto_bucket_us(t - f));
     }
     let start = invocations::START;
-    let df = ws
-        .scan_window(Frame::Invocations, window.from, window.to)?
-        .select([
-            col(start).cast(DataType::Int64).min().alias("a"),
-            col(start).cast(DataType::Int64).max().alias("b"),
-        ])
-        .collect()
-        .ctx("finding the time range of the invocations")?;
+    let df = super::collect_streaming(
+        ws.scan_window(Frame::Invocations, window.from, window.to)?
+            .select([
+                col(start).cast(DataType::Int64).min().alias("a"),
+                col(start).cast(DataType::Int64).max().alias("b"),
+            ]),
+    )?;
     let get = |n: &str| {
         df.column(n)
             .ok()
@@ -105,6 +104,48 @@ pub fn bucket_for(ws: &Workspace, window: Window) -> Result<i64> {
             _ => BUCKET_LADDER[3],
         },
     )
+}
+
+/// The parameter of `queries/slowest-invocations.sql`: the duration of the
+/// [`SLOWEST_ROWS`]-th longest invocation, computed by [`slowest_cut_ms`] before the report
+/// runs. No invocation below it can be among the slowest, so the report's scan skips whole
+/// rows below it (Polars pushes the literal into the Parquet reader and decodes the other
+/// columns only for the rows that pass); the result is the same without it.
+pub const SLOWEST_CUT: &str = "{{slowest_cut_ms}}";
+
+/// Rows of `slowest-invocations` (its `LIMIT`).
+pub const SLOWEST_ROWS: u32 = 100;
+
+/// The duration of the [`SLOWEST_ROWS`]-th longest invocation starting in `window` (of the
+/// shortest when there are fewer), `None` when no invocation has a duration. One column is
+/// read; the streaming engine keeps only the longest durations while it scans.
+pub fn slowest_cut_ms(ws: &Workspace, window: Window) -> Result<Option<f64>> {
+    let d = invocations::DURATION_MS;
+    let lf = ws
+        .scan_window(Frame::Invocations, window.from, window.to)?
+        .select([col(d)])
+        .filter(col(d).is_not_null())
+        .sort(
+            [d],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
+        .limit(SLOWEST_ROWS.into())
+        .select([col(d).min()]);
+    let df = super::collect_streaming(lf)?;
+    Ok(df
+        .column(d)
+        .ok()
+        .and_then(|c| c.get(0).ok())
+        .and_then(|v| v.extract::<f64>()))
+}
+
+/// A float as a SQL literal that keeps its exact value; `None` (or not finite) is the lowest
+/// double, which keeps every row in a `>=` comparison.
+pub fn sql_float(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => format!("{v:?}"),
+        _ => format!("{:?}", f64::MIN),
+    }
 }
 
 /// Normalise a `--by` value to the lower-case form the spend SQL compares with
@@ -218,5 +259,70 @@ mod tests {
         assert!(parse_by("tag:").is_err());
         assert!(parse_by(" ").is_err());
         assert_eq!(sql_text("it's"), "it''s");
+    }
+
+    #[test]
+    fn float_literals_keep_their_value() {
+        assert_eq!(sql_float(Some(120143.84)), "120143.84");
+        assert_eq!(sql_float(Some(5.0)), "5.0");
+        for v in [None, Some(f64::NAN), Some(f64::INFINITY)] {
+            assert_eq!(sql_float(v).parse::<f64>().unwrap(), f64::MIN);
+        }
+    }
+
+    /// The pre-filter of slowest-invocations changes nothing, also with ties at the cut.
+    #[test]
+    fn slowest_cut_keeps_the_ties_at_the_100th_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open_or_create(dir.path()).unwrap();
+        // 30 invocations of 10 ms, then 120 of 5 ms (the 100th longest is 5 ms, tied 120
+        // times), and one without a duration; starts in reverse order of the IDs.
+        let n = 151usize;
+        let ids: Vec<String> = (0..n).map(|i| format!("req-{i:03}")).collect();
+        let start: Vec<i64> = (0..n)
+            .map(|i| 1_700_000_000_000_000 + ((n - i) as i64 % 7) * 1_000)
+            .collect();
+        let dur: Vec<Option<f64>> = (0..n)
+            .map(|i| match i {
+                0..30 => Some(10.0),
+                150 => None,
+                _ => Some(5.0),
+            })
+            .collect();
+        let df = df!("request_id" => ids, "start" => start, "duration_ms" => dur).unwrap();
+        let cols: Vec<Expr> = Frame::Invocations
+            .schema()
+            .iter()
+            .map(|(name, t)| match name.as_str() {
+                "request_id" | "start" | "duration_ms" => col(name.clone()).cast(t.clone()),
+                _ => lit(NULL).cast(t.clone()).alias(name.clone()),
+            })
+            .collect();
+        ws.write(
+            Frame::Invocations,
+            df.lazy().select(cols).collect().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(slowest_cut_ms(&ws, Window::default()).unwrap(), Some(5.0));
+        let params = super::super::Params::default();
+        let with_cut =
+            super::super::run_report(&ws, "slowest-invocations", Window::default(), &params)
+                .unwrap();
+        let sql = super::super::report("slowest-invocations").unwrap().sql;
+        let without = super::super::run_sql_with(
+            &ws,
+            &super::super::render_sql(sql, &params),
+            Window::default(),
+            &params,
+        )
+        .unwrap();
+        assert_eq!(with_cut.height(), 100);
+        assert!(with_cut.equals_missing(&without), "{with_cut}\n{without}");
+        // An empty window: no duration, no cut, no rows.
+        let empty = Window {
+            from: Some(0),
+            to: Some(1),
+        };
+        assert_eq!(slowest_cut_ms(&ws, empty).unwrap(), None);
     }
 }

@@ -156,23 +156,78 @@ fn stamp(ws: &Workspace) -> Result<String> {
 /// The calls of every span in `ws`: from the cache when it is current, else computed and
 /// cached (a cache that cannot be written is computed again next time).
 pub fn materialized_calls(ws: &Workspace) -> Result<DataFrame> {
+    match current_calls(ws)? {
+        Calls::Cached(path) => match read_cache(&path) {
+            Some(df) => Ok(df),
+            None => compute_calls(ws),
+        },
+        Calls::Computed(df) => Ok(df),
+    }
+}
+
+/// Register [`CALLS_TABLE`] in `ctx` as a Parquet scan of the cached calls (computed and
+/// cached first when stale), restricted to calls starting in `window`, replacing the lazy
+/// table of [`register_views`]. Unlike that one, a Parquet scan reads only the columns a query
+/// needs and runs on Polars' streaming engine. When the cache cannot be written, the computed
+/// calls are registered from memory.
+pub fn register_cached_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Result<()> {
+    let mut lf = match current_calls(ws)? {
+        Calls::Cached(path) => LazyFrame::scan_parquet(
+            PlRefPath::new(path.to_string_lossy().as_ref()),
+            ScanArgsParquet::default(),
+        )
+        .ctx("scanning the cached service_map_calls")?,
+        Calls::Computed(df) => df.lazy(),
+    };
+    if let Some(f) = window.from {
+        lf = lf.filter(col("start").cast(DataType::Int64).gt_eq(lit(f)));
+    }
+    if let Some(t) = window.to {
+        lf = lf.filter(col("start").cast(DataType::Int64).lt(lit(t)));
+    }
+    ctx.register(CALLS_TABLE, lf);
+    Ok(())
+}
+
+/// The calls of a workspace: a current cache file, or computed (and cached when possible).
+enum Calls {
+    Cached(PathBuf),
+    Computed(DataFrame),
+}
+
+fn current_calls(ws: &Workspace) -> Result<Calls> {
     let (data, stamp_file) = cache_paths(ws);
     let want = stamp(ws)?;
     if std::fs::read_to_string(&stamp_file).is_ok_and(|s| s.trim() == want)
-        && let Some(df) = read_cache(&data)
+        && cache_schema_ok(&data)
     {
-        return Ok(df);
+        return Ok(Calls::Cached(data));
     }
-    let df = calls_of(ws.scan(Frame::Spans)?)?
-        .collect()
-        .ctx("computing service_map_calls")?;
+    let df = compute_calls(ws)?;
     if let Some(dir) = data.parent()
         && std::fs::create_dir_all(dir).is_ok()
         && crate::workspace::write_parquet_atomic(&data, df.clone()).is_ok()
+        && crate::workspace::write_atomic(&stamp_file, want.as_bytes()).is_ok()
     {
-        let _ = crate::workspace::write_atomic(&stamp_file, want.as_bytes());
+        return Ok(Calls::Cached(data));
     }
-    Ok(df)
+    Ok(Calls::Computed(df))
+}
+
+fn compute_calls(ws: &Workspace) -> Result<DataFrame> {
+    calls_of(ws.scan(Frame::Spans)?)?
+        .collect()
+        .ctx("computing service_map_calls")
+}
+
+/// Whether the cache file is readable Parquet in the current schema (its metadata only).
+fn cache_schema_ok(path: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    ParquetReader::new(f)
+        .schema()
+        .is_ok_and(|s| Schema::from_arrow_schema(&s) == calls_schema())
 }
 
 /// The cached calls, when readable and in the current schema.

@@ -198,13 +198,20 @@ fn exports_and_charts() {
         name: "timeline".into(),
         columns: vec!["message".into(), "n".into(), "ok".into()],
         kinds: vec![ColumnKind::Text, ColumnKind::Number, ColumnKind::Bool],
-        rows: vec![vec!["=cmd()".into(), serde_json::json!(1.5), serde_json::Value::Null]],
+        rows: vec![vec![
+            "=cmd()".into(),
+            serde_json::json!(1.5),
+            serde_json::Value::Null,
+        ]],
     };
     let f2 = app.export_table(&t).unwrap();
     let text = base64::engine::general_purpose::STANDARD
         .decode(&f2.base64)
         .unwrap();
-    assert_eq!(String::from_utf8(text).unwrap(), "message,n,ok\n'=cmd(),1.5,\n");
+    assert_eq!(
+        String::from_utf8(text).unwrap(),
+        "message,n,ok\n'=cmd(),1.5,\n"
+    );
     assert_eq!(f2.filename, "timeline.csv");
     assert_eq!(f.filename, "cold-starts.csv");
     let svg = app
@@ -286,4 +293,60 @@ fn startup_opens_the_demo_then_the_last_workspace() {
         std::fs::canonicalize(app.dir()).unwrap(),
         std::fs::canonicalize(&other).unwrap()
     );
+}
+
+#[test]
+fn dashboard_cache_is_reused_and_never_stale() {
+    let (d, app) = demo_app();
+    let all = TimeRange::default();
+    let first = app.overview(&all).unwrap();
+    let entries = |screen: &str| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(app.dir().join("cache"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{screen}-")))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let saved = entries("overview");
+    assert_eq!(saved.len(), 1, "one entry for the all-data overview");
+
+    // A second call reads the entry: prove it by planting a marker in the saved JSON.
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&saved[0]).unwrap()).unwrap();
+    v["invocations"] = serde_json::json!(-1.0);
+    std::fs::write(&saved[0], serde_json::to_vec(&v).unwrap()).unwrap();
+    assert_eq!(app.overview(&all).unwrap().invocations, -1.0);
+
+    // A corrupt entry is recomputed, not an error.
+    std::fs::write(&saved[0], b"{not json").unwrap();
+    assert_eq!(app.overview(&all).unwrap(), first);
+
+    // New data changes the workspace stamp: the old entry is never served again.
+    let before = first.invocations;
+    app.demo(&DemoRequest {
+        seed: 8,
+        requests: 200,
+    })
+    .unwrap();
+    let after = app.overview(&all).unwrap();
+    assert!(
+        after.invocations > before,
+        "{} > {before}",
+        after.invocations
+    );
+    assert_eq!(entries("overview").len(), 2);
+
+    // The CLI's warm-up fills the summary, overview and service-map entries.
+    std::fs::remove_dir_all(app.dir().join("cache")).unwrap();
+    warm_dashboard(app.dir()).unwrap();
+    for screen in ["workspace-info", "overview", "service-map"] {
+        assert_eq!(entries(screen).len(), 1, "{screen}");
+    }
+    drop(d);
 }

@@ -7,6 +7,7 @@
 //! The UI computes nothing: every figure it shows comes from a method here.
 
 pub mod bindings;
+pub mod cache;
 mod jobs;
 pub mod profiles;
 pub mod types;
@@ -41,6 +42,18 @@ pub struct App {
     jobs: jobs::PullJobs,
 }
 
+/// Compute and cache the first dashboard of the workspace in `dir` (its summary, and the
+/// overview and service map over all data), so the next launch shows it at once. The CLI calls
+/// it after an import, a demo or a pull.
+pub fn warm_dashboard(dir: &Path) -> AppResult<()> {
+    let app = App::open(dir)?;
+    let all = TimeRange::default();
+    app.workspace_info()?;
+    app.overview(&all)?;
+    app.service_map(&all)?;
+    Ok(())
+}
+
 impl App {
     /// Open (or create) the workspace in `dir`.
     pub fn open(dir: impl Into<PathBuf>) -> AppResult<App> {
@@ -65,7 +78,7 @@ impl App {
     /// What the workspace holds: rows per frame, time span, functions.
     pub fn workspace_info(&self) -> AppResult<WorkspaceInfo> {
         let ws = self.ws()?;
-        views::workspace_info(&ws)
+        cache::cached(&ws, "workspace-info", &(), || views::workspace_info(&ws))
     }
 
     /// Every report, with its columns.
@@ -169,12 +182,16 @@ impl App {
     /// The overview: per-function latency, errors, cold starts and estimated cost, sparklines
     /// and spend by service.
     pub fn overview(&self, range: &TimeRange) -> AppResult<Overview> {
-        views::overview(&self.ws()?, window(range)?)
+        let ws = self.ws()?;
+        let w = window(range)?;
+        cache::cached(&ws, "overview", range, || views::overview(&ws, w))
     }
 
     /// The service map, laid out left to right.
     pub fn service_map(&self, range: &TimeRange) -> AppResult<ServiceMapView> {
-        views::service_map(&self.ws()?, window(range)?)
+        let ws = self.ws()?;
+        let w = window(range)?;
+        cache::cached(&ws, "service-map", range, || views::service_map(&ws, w))
     }
 
     /// One service-map node: its latency histogram and slowest requests.

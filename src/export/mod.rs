@@ -143,8 +143,7 @@ pub fn write_csv(
             .collect();
         cw.write_record(&rec).map_err(bad)?;
     }
-    cw.flush()
-        .map_err(|e| Error::io("writing", "output", e))
+    cw.flush().map_err(|e| Error::io("writing", "output", e))
 }
 
 /// Make a text cell safe to open in a spreadsheet (OWASP CSV injection): a cell that starts

@@ -153,10 +153,11 @@ impl InvocationFact {
     }
 }
 
+/// What the facts of one request ID say so far; text borrowed from the facts (no copies).
 #[derive(Default)]
-struct Acc {
-    function: Option<String>,
-    trace_id: Option<String>,
+struct Acc<'a> {
+    function: Option<&'a str>,
+    trace_id: Option<&'a str>,
     start_line: Option<i64>,
     start_est: Option<i64>,
     report: Option<Report>,
@@ -164,11 +165,11 @@ struct Acc {
     cold_flag: Option<bool>,
     seg_init: Option<f64>,
     seg_duration: Option<f64>,
-    log_group: Option<String>,
-    log_stream: Option<String>,
-    region: Option<String>,
-    account: Option<String>,
-    version: Option<String>,
+    log_group: Option<&'a str>,
+    log_stream: Option<&'a str>,
+    region: Option<&'a str>,
+    account: Option<&'a str>,
+    version: Option<&'a str>,
     report_ts: Option<i64>,
 }
 
@@ -193,31 +194,51 @@ fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 /// the next invocation after resetting the environment. It is kept in `init_ms` but not
 /// counted as a cold start.
 pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
-    let mut order: Vec<&str> = Vec::with_capacity(facts.len() / 3);
-    let mut by_id: HashMap<&str, Acc> =
-        HashMap::with_capacity_and_hasher(facts.len() / 3, Default::default());
-    for f in facts {
-        let acc = by_id.entry(f.request_id.as_str()).or_insert_with(|| {
-            order.push(f.request_id.as_str());
-            Acc::default()
-        });
-        keep(&mut acc.function, f.function.clone());
-        keep(&mut acc.log_group, f.log_group.clone());
-        keep(&mut acc.log_stream, f.log_stream.clone());
-        keep(&mut acc.region, f.region.clone());
-        keep(&mut acc.account, f.account.clone());
+    assemble_indexed(facts).map(|(df, _)| df)
+}
+
+/// [`assemble`], also returning for each row the index in `facts` of the first fact of its
+/// request ID (an import tells from it which input brought the invocation).
+pub fn assemble_indexed(facts: &[InvocationFact]) -> PolarsResult<(DataFrame, Vec<usize>)> {
+    // One accumulator per request ID, in order of first appearance; the map gives its index.
+    let mut accs: Vec<(&str, Acc<'_>)> = Vec::with_capacity(facts.len() / 4);
+    let mut first: Vec<usize> = Vec::with_capacity(facts.len() / 4);
+    let mut by_id: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(facts.len() / 4, Default::default());
+    // Facts of one request usually come one after another: skip the lookup then.
+    let mut last: Option<(&str, usize)> = None;
+    for (n, f) in facts.iter().enumerate() {
+        let id = f.request_id.as_str();
+        let i = match last {
+            Some((l, i)) if l == id => i,
+            _ => {
+                let i = *by_id.entry(id).or_insert_with(|| {
+                    accs.push((id, Acc::default()));
+                    first.push(n);
+                    accs.len() - 1
+                });
+                last = Some((id, i));
+                i
+            }
+        };
+        let acc = &mut accs[i].1;
+        keep(&mut acc.function, f.function.as_deref());
+        keep(&mut acc.log_group, f.log_group.as_deref());
+        keep(&mut acc.log_stream, f.log_stream.as_deref());
+        keep(&mut acc.region, f.region.as_deref());
+        keep(&mut acc.account, f.account.as_deref());
         acc.start_est = min_opt(acc.start_est, f.ts);
         match &f.kind {
             FactKind::Seen => {}
             FactKind::Start { version } => {
                 acc.start_line = min_opt(acc.start_line, f.ts);
-                keep(&mut acc.version, version.clone());
+                keep(&mut acc.version, version.as_deref());
             }
             FactKind::Report(r) => {
                 if let Some(s) = r.status {
                     acc.status = acc.status.max(s);
                 }
-                keep(&mut acc.trace_id, r.trace_id.clone());
+                keep(&mut acc.trace_id, r.trace_id.as_deref());
                 if let (Some(ts), Some(d)) = (f.ts, r.duration_ms) {
                     acc.start_est = min_opt(acc.start_est, Some(ts - (d * 1000.0) as i64));
                 }
@@ -241,7 +262,7 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
             FactKind::ColdStartFlag(b) => {
                 acc.cold_flag = Some(acc.cold_flag.unwrap_or(false) || *b);
             }
-            FactKind::TraceId(t) => keep(&mut acc.trace_id, Some(t.clone())),
+            FactKind::TraceId(t) => keep(&mut acc.trace_id, Some(t.as_str())),
             FactKind::Segment {
                 start,
                 duration_ms,
@@ -252,7 +273,7 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
                 acc.start_est = min_opt(acc.start_est, *start);
                 keep(&mut acc.seg_duration, *duration_ms);
                 keep(&mut acc.seg_init, *init_ms);
-                keep(&mut acc.trace_id, trace_id.clone());
+                keep(&mut acc.trace_id, trace_id.as_deref());
                 if *failed {
                     acc.status = acc.status.max(Status::Error);
                 }
@@ -262,27 +283,26 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
 
     // Suppressed inits: walk each stream in time order; an init right after a timeout or an
     // out-of-memory end in the same environment is not a cold start.
-    let mut suppressed: HashMap<&str, bool> = HashMap::default();
+    let mut suppressed = vec![false; accs.len()];
     {
-        let mut per_stream: HashMap<&str, Vec<(i64, &str)>> = HashMap::default();
-        for id in &order {
-            let a = &by_id[id];
-            if let (Some(stream), Some(t)) = (a.log_stream.as_deref(), a.start_line.or(a.start_est))
-            {
-                per_stream.entry(stream).or_default().push((t, id));
+        let mut per_stream: HashMap<&str, Vec<(i64, &str, usize)>> = HashMap::default();
+        for (i, (id, a)) in accs.iter().enumerate() {
+            if let (Some(stream), Some(t)) = (a.log_stream, a.start_line.or(a.start_est)) {
+                per_stream.entry(stream).or_default().push((t, id, i));
             }
         }
         for list in per_stream.values_mut() {
-            list.sort();
+            // Request IDs are unique, so the index never decides the order.
+            list.sort_unstable();
             let mut prev_reset = false;
-            for (_, id) in list.iter() {
-                let a = &by_id[id];
+            for &(_, _, i) in list.iter() {
+                let a = &accs[i].1;
                 // An init in the REPORT, or a Powertools `cold_start: true` (the runtime was
                 // re-imported), right after a reset is the suppressed init, not a cold start.
                 let has_init = a.report.as_ref().is_some_and(|r| r.init_ms.is_some())
                     || a.cold_flag == Some(true);
                 if has_init && prev_reset {
-                    suppressed.insert(id, true);
+                    suppressed[i] = true;
                 }
                 let oom = a.report.as_ref().is_some_and(
                     |r| matches!((r.memory_mb, r.max_memory_mb), (Some(m), Some(u)) if u >= m),
@@ -292,13 +312,13 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
         }
     }
 
-    let mut b = InvocationsBuilder::with_capacity(order.len());
-    for id in order {
-        let a = &by_id[id];
-        let r = a.report.clone().unwrap_or_default();
+    let mut b = InvocationsBuilder::with_capacity(accs.len());
+    let none = Report::default();
+    for (i, (id, a)) in accs.iter().enumerate() {
+        let r = a.report.as_ref().unwrap_or(&none);
         let init_ms = r.init_ms.or(a.seg_init);
         let restore_ms = r.restore_ms;
-        let is_suppressed = suppressed.get(id).copied().unwrap_or(false);
+        let is_suppressed = suppressed[i];
         let cold_kind = if restore_ms.is_some() {
             Some("restore")
         } else if (init_ms.is_some() || a.cold_flag == Some(true)) && !is_suppressed {
@@ -307,9 +327,9 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
             None
         };
         b.push(&InvocationRow {
-            function: a.function.as_deref(),
+            function: a.function,
             request_id: Some(id),
-            trace_id: a.trace_id.as_deref(),
+            trace_id: a.trace_id,
             start: a.start_line.or(a.start_est),
             duration_ms: r.duration_ms.or(a.seg_duration),
             billed_ms: r.billed_ms,
@@ -320,13 +340,13 @@ pub fn assemble(facts: &[InvocationFact]) -> PolarsResult<DataFrame> {
             cold: Some(cold_kind.is_some()),
             cold_kind,
             status: Some(a.status.as_str()),
-            log_group: a.log_group.as_deref(),
-            region: a.region.as_deref(),
-            account: a.account.as_deref(),
-            version: a.version.as_deref(),
+            log_group: a.log_group,
+            region: a.region,
+            account: a.account,
+            version: a.version,
         });
     }
-    b.finish()
+    Ok((b.finish()?, first))
 }
 
 #[cfg(test)]

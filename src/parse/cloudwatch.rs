@@ -261,6 +261,7 @@ pub fn parse_api_event(
     let f = EventFields {
         timestamp: ev.timestamp.map(Val::I64),
         message: s(ev.message),
+        message_in_buf: false,
         event_id: s(ev.event_id),
         log_stream: s(ev.log_stream),
         log_group: s(ev.log_group),
@@ -358,12 +359,18 @@ struct Sink<'s, 'c, 'o> {
 impl Sink<'_, '_, '_> {
     /// Check one event and parse its message. Counts the record.
     fn event(&mut self, ev: RawEvent<'_>, doc: &DocMeta<'_>) {
+        self.event_in(ev, doc, "");
+    }
+
+    /// [`Sink::event`] for an event read by [`EventSeed`]: `buf` holds its unescaped message.
+    fn event_in(&mut self, ev: RawEvent<'_>, doc: &DocMeta<'_>, buf: &str) {
         self.out.records += 1;
         let RawEvent::Event(f) = ev else {
             self.out.skip(SkipReason::BadValue);
             return;
         };
-        let msg = match &f.message {
+        let msg: &str = match &f.message {
+            Some(Val::Str(_)) if f.message_in_buf => buf,
             Some(Val::Str(s)) => s,
             None | Some(Val::Null) => {
                 self.out.skip(SkipReason::MissingField);
@@ -474,7 +481,10 @@ fn event_ts(v: &Val<'_>) -> Option<i64> {
 #[derive(Default)]
 struct EventFields<'a> {
     timestamp: Option<Val<'a>>,
+    /// With `message_in_buf`, a placeholder: the text is in the caller's buffer.
     message: Option<Val<'a>>,
+    /// The message had escapes and was unescaped into the buffer given to [`EventSeed`].
+    message_in_buf: bool,
     event_id: Option<Val<'a>>,
     log_stream: Option<Val<'a>>,
     log_group: Option<Val<'a>>,
@@ -494,23 +504,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a CloudWatch Logs event")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut f = EventFields::default();
-                while let Some(key) = map.next_key::<CowStr<'de>>()? {
-                    let slot = match key.0.as_ref() {
-                        "timestamp" => &mut f.timestamp,
-                        "message" => &mut f.message,
-                        "eventId" | "id" => &mut f.event_id,
-                        "logStreamName" | "logStream" => &mut f.log_stream,
-                        "logGroupName" | "logGroup" | "logGroupIdentifier" => &mut f.log_group,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    *slot = Some(map.next_value()?);
-                }
-                Ok(RawEvent::Event(f))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                event_fields(map, None).map(RawEvent::Event)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -536,6 +531,134 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// The fields of one event object. With `buf`, a message with escapes is unescaped into it
+/// (no allocation per event) and flagged in [`EventFields::message_in_buf`].
+fn event_fields<'de, A: MapAccess<'de>>(
+    mut map: A,
+    mut buf: Option<&mut String>,
+) -> Result<EventFields<'de>, A::Error> {
+    let mut f = EventFields::default();
+    while let Some(key) = map.next_key::<CowStr<'de>>()? {
+        let slot = match key.0.as_ref() {
+            "timestamp" => &mut f.timestamp,
+            "message" => match buf.as_deref_mut() {
+                Some(b) => {
+                    let (v, in_buf) = map.next_value_seed(MessageSeed(b))?;
+                    f.message = Some(v);
+                    f.message_in_buf = in_buf;
+                    continue;
+                }
+                None => &mut f.message,
+            },
+            "eventId" | "id" => &mut f.event_id,
+            "logStreamName" | "logStream" => &mut f.log_stream,
+            "logGroupName" | "logGroup" | "logGroupIdentifier" => &mut f.log_group,
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+        };
+        *slot = Some(map.next_value()?);
+    }
+    Ok(f)
+}
+
+/// Reads one array element as an event, unescaping its message into a reused buffer.
+struct EventSeed<'b>(&'b mut String);
+
+impl<'de> DeserializeSeed<'de> for EventSeed<'_> {
+    type Value = RawEvent<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawEvent<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventSeed<'_> {
+    type Value = RawEvent<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CloudWatch Logs event")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        event_fields(map, Some(self.0)).map(RawEvent::Event)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(RawEvent::NotObject)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(RawEvent::NotObject)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(RawEvent::NotObject)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(RawEvent::NotObject)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(RawEvent::NotObject)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(RawEvent::NotObject)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RawEvent::NotObject)
+    }
+}
+
+/// An event's `message` value: a string without escapes is borrowed; one with escapes is
+/// unescaped into the buffer (`true` in the result); any other value is read as a [`Val`].
+struct MessageSeed<'b>(&'b mut String);
+
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
+    type Value = (Val<'de>, bool);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessageSeed<'_> {
+    type Value = (Val<'de>, bool);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok((Val::Str(std::borrow::Cow::Borrowed(v)), false))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        self.0.clear();
+        self.0.push_str(v);
+        Ok((Val::Str(std::borrow::Cow::Borrowed("")), true))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok((Val::Bool(v), false))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok((Val::I64(v), false))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok((Val::U64(v), false))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok((Val::F64(v), false))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Val::Null, false))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((Val::Null, false))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        // Not a string: only its being a value of the wrong type matters.
+        Val::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(|v| (v, false))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Val::deserialize(de::value::MapAccessDeserializer::new(map)).map(|v| (v, false))
     }
 }
 
@@ -590,8 +713,10 @@ impl<'de> Visitor<'de> for EventsSeed<'_, '_, '_, '_, '_> {
         f.write_str("an array of events")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(ev) = seq.next_element::<RawEvent<'de>>()? {
-            self.sink.event(ev, &self.doc);
+        // One buffer for every message with escapes (most: a trailing `\n`, JSON in JSON).
+        let mut buf = String::new();
+        while let Some(ev) = seq.next_element_seed(EventSeed(&mut buf))? {
+            self.sink.event_in(ev, &self.doc, &buf);
         }
         Ok(())
     }

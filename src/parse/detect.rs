@@ -353,11 +353,16 @@ pub fn top_level_keys(t: &[u8]) -> Vec<String> {
             b'"' => {
                 let start = i + 1;
                 i += 1;
+                // To the closing quote, stepping over escapes (memchr: strings are most of a
+                // document's bytes).
                 while i < t.len() {
-                    match t[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
+                    match memchr::memchr2(b'"', b'\\', &t[i..]) {
+                        Some(j) if t[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j;
+                            break;
+                        }
+                        None => i = t.len(),
                     }
                 }
                 if depth == 1 && expect_key {

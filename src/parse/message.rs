@@ -78,10 +78,10 @@ impl Hasher for IdHasher {
     }
 }
 
+/// A 64-bit hash of an ID (foldhash with a fixed seed: fast, and the same in every run).
 fn id_hash(s: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(s.as_bytes());
-    h.finish()
+    use std::hash::BuildHasher;
+    polars::prelude::PlFixedStateQuality::default().hash_one(s.as_bytes())
 }
 
 impl MessageState {
@@ -637,7 +637,7 @@ fn parse_app_text(t: &str) -> AppText<'_> {
 
 fn emit_record(
     st: &mut MessageState,
-    rec: Rec<'_>,
+    mut rec: Rec<'_>,
     raw: Option<&str>,
     c: &Ctx<'_>,
     out: &mut Batch,
@@ -851,7 +851,7 @@ struct Metrics {
 
 fn emit_platform_json(
     st: &mut MessageState,
-    rec: Rec<'_>,
+    mut rec: Rec<'_>,
     raw: Option<&str>,
     c: &Ctx<'_>,
     out: &mut Batch,
@@ -1308,15 +1308,13 @@ impl FieldsBuf {
         self.buf.push(b':');
     }
 
-    /// The text, `None` when no key was left.
-    fn finish(&self) -> Option<String> {
+    /// The text, `None` when no key was left. Call once: it closes the object in place.
+    fn finish(&mut self) -> Option<Cow<'_, str>> {
         if self.n == 0 {
             return None;
         }
-        let mut b = Vec::with_capacity(self.buf.len() + 1);
-        b.extend_from_slice(&self.buf);
-        b.push(b'}');
-        Some(into_string(b))
+        self.buf.push(b'}');
+        Some(String::from_utf8_lossy(&self.buf))
     }
 }
 

@@ -187,18 +187,27 @@ fn test() -> bool {
             .args(["test"])
             .current_dir(&browser_dir)
             .env("SKYLENS_BIN", target_dir().join("debug/skylens")));
-    // 4. The desktop app in a real window under Xvfb.
+    // 4. The desktop app in a real window under Xvfb, then the shell's own tests (the IPC wire
+    //    format and the capability checks, through Tauri's mock runtime).
     let desktop = ui && run(Command::new("bash").arg(root().join("tests/desktop/run.sh")));
+    let shell = ui
+        && run(cargo().args([
+            "test",
+            "--manifest-path",
+            "src-tauri/Cargo.toml",
+            "--no-fail-fast",
+        ]));
     for (name, ok) in [
         ("dependencies", deps),
         ("core + CLI (cargo test)", core),
         ("ui (check, vitest, build)", ui),
         ("browser end-to-end (Chromium)", browser),
         ("desktop window (Xvfb)", desktop),
+        ("desktop shell (cargo test, mock runtime)", shell),
     ] {
         eprintln!("xtask: {name}: {}", if ok { "ok" } else { "FAILED" });
     }
-    deps && core && ui && browser && desktop
+    deps && core && ui && browser && desktop && shell
 }
 
 /// Open the desktop app (the demo workspace the first time, then the last one used).
@@ -256,7 +265,38 @@ fn bless() -> bool {
     ]))
 }
 
+/// `cargo xtask` runs under cargo, which gives this process the xtask package's own variables
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, …). Build scripts such as ring's declare
+/// `rerun-if-env-changed` on those names, so a nested cargo that inherited them would rebuild
+/// ring and everything above it (rustls, the AWS SDK, polars' cloud I/O) in the shared target
+/// directory each time a plain `cargo build` ran in between. Every child gets the environment a
+/// shell would give it instead.
+fn clean_cargo_env() {
+    let inherited: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| {
+            [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p))
+                || matches!(
+                    k.as_str(),
+                    "CARGO_PRIMARY_PACKAGE" | "CARGO_RUSTC_CURRENT_DIR" | "OUT_DIR"
+                )
+        })
+        .collect();
+    for k in inherited {
+        // SAFETY: called first thing in `main`, before any other thread exists.
+        unsafe { std::env::remove_var(k) };
+    }
+}
+
 fn main() -> ExitCode {
+    clean_cargo_env();
     let task = std::env::args().nth(1).unwrap_or_default();
     let ok = match task.as_str() {
         "test" => test(),
