@@ -285,6 +285,13 @@ pub fn register_param_tables(ctx: &SQLContext, params: &Params) -> Result<()> {
     Ok(())
 }
 
+/// The frames of the window and the parameter tables ([`register_param_tables`]).
+fn report_context(ws: &Workspace, window: Window, params: &Params) -> Result<SQLContext> {
+    let ctx = context(ws, window)?;
+    register_param_tables(&ctx, params)?;
+    Ok(ctx)
+}
+
 /// Run SQL over the frames and the parameter tables ([`register_param_tables`]).
 pub fn run_sql_with(
     ws: &Workspace,
@@ -292,9 +299,8 @@ pub fn run_sql_with(
     window: Window,
     params: &Params,
 ) -> Result<DataFrame> {
-    let mut ctx = context(ws, window)?;
-    register_param_tables(&ctx, params)?;
-    ctx.execute(sql)
+    report_context(ws, window, params)?
+        .execute(sql)
         .ctx("planning the query")?
         .collect()
         .ctx("running the query")
@@ -342,8 +348,7 @@ fn run_report_sql(
     window: Window,
     params: &Params,
 ) -> Result<DataFrame> {
-    let mut ctx = context(ws, window)?;
-    register_param_tables(&ctx, params)?;
+    let mut ctx = report_context(ws, window, params)?;
     if sql.contains(service_map::CALLS_TABLE) {
         service_map::register_cached_views(&ctx, ws, window)?;
     }

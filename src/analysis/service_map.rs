@@ -98,7 +98,13 @@ pub fn register_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Resul
         name: "service_map_calls",
         ..Default::default()
     };
-    let mut lf = LazyFrame::anonymous_scan(scan, args).ctx("registering service_map_calls")?;
+    let lf = LazyFrame::anonymous_scan(scan, args).ctx("registering service_map_calls")?;
+    register_calls(ctx, lf, window);
+    Ok(())
+}
+
+/// Register `lf` as [`CALLS_TABLE`], limited to the window (on the call's start).
+fn register_calls(ctx: &SQLContext, mut lf: LazyFrame, window: Window) {
     if let Some(f) = window.from {
         lf = lf.filter(col("start").cast(DataType::Int64).gt_eq(lit(f)));
     }
@@ -106,7 +112,6 @@ pub fn register_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Resul
         lf = lf.filter(col("start").cast(DataType::Int64).lt(lit(t)));
     }
     ctx.register(CALLS_TABLE, lf);
-    Ok(())
 }
 
 /// The lazily materialised calls of a workspace.
@@ -171,7 +176,7 @@ pub fn materialized_calls(ws: &Workspace) -> Result<DataFrame> {
 /// needs and runs on Polars' streaming engine. When the cache cannot be written, the computed
 /// calls are registered from memory.
 pub fn register_cached_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Result<()> {
-    let mut lf = match current_calls(ws)? {
+    let lf = match current_calls(ws)? {
         Calls::Cached(path) => LazyFrame::scan_parquet(
             PlRefPath::new(path.to_string_lossy().as_ref()),
             ScanArgsParquet::default(),
@@ -179,13 +184,7 @@ pub fn register_cached_views(ctx: &SQLContext, ws: &Workspace, window: Window) -
         .ctx("scanning the cached service_map_calls")?,
         Calls::Computed(df) => df.lazy(),
     };
-    if let Some(f) = window.from {
-        lf = lf.filter(col("start").cast(DataType::Int64).gt_eq(lit(f)));
-    }
-    if let Some(t) = window.to {
-        lf = lf.filter(col("start").cast(DataType::Int64).lt(lit(t)));
-    }
-    ctx.register(CALLS_TABLE, lf);
+    register_calls(ctx, lf, window);
     Ok(())
 }
 

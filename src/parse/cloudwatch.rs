@@ -498,39 +498,7 @@ enum RawEvent<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawEvent<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawEvent<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a CloudWatch Logs event")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                event_fields(map, None).map(RawEvent::Event)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(RawEvent::NotObject)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(RawEvent::NotObject)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(RawEvent::NotObject)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(RawEvent::NotObject)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(RawEvent::NotObject)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(RawEvent::NotObject)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(RawEvent::NotObject)
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(EventSeed(None))
     }
 }
 
@@ -566,8 +534,9 @@ fn event_fields<'de, A: MapAccess<'de>>(
     Ok(f)
 }
 
-/// Reads one array element as an event, unescaping its message into a reused buffer.
-struct EventSeed<'b>(&'b mut String);
+/// Reads one array element as an event; with a buffer, a message with escapes is unescaped
+/// into it (reused from event to event).
+struct EventSeed<'b>(Option<&'b mut String>);
 
 impl<'de> DeserializeSeed<'de> for EventSeed<'_> {
     type Value = RawEvent<'de>;
@@ -582,7 +551,7 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
         f.write_str("a CloudWatch Logs event")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        event_fields(map, Some(self.0)).map(RawEvent::Event)
+        event_fields(map, self.0).map(RawEvent::Event)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -715,7 +684,7 @@ impl<'de> Visitor<'de> for EventsSeed<'_, '_, '_, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         // One buffer for every message with escapes (most: a trailing `\n`, JSON in JSON).
         let mut buf = String::new();
-        while let Some(ev) = seq.next_element_seed(EventSeed(&mut buf))? {
+        while let Some(ev) = seq.next_element_seed(EventSeed(Some(&mut buf)))? {
             self.sink.event_in(ev, &self.doc, &buf);
         }
         Ok(())

@@ -65,11 +65,6 @@ test('launch to first dashboard', async ({ page }) => {
   console.log(`| launch → first dashboard, no dashboard cache (serve + Chromium) | ${n.toLocaleString('en-US')} invocations | ${runs[0].toFixed(0)} ms |`);
   console.log(`| launch → first dashboard, relaunch (serve + Chromium) | ${n.toLocaleString('en-US')} invocations | ${warm.map((r) => r.toFixed(0)).join(', ')} ms | median ${pct(warm, 0.5).toFixed(0)} ms |`);
 });
-    runs.push(performance.now() - t0);
-    s.stop();
-  }
-  console.log(`| launch → first dashboard (serve + Chromium) | ${n.toLocaleString('en-US')} invocations | ${runs.map((r) => r.toFixed(0)).join(', ')} ms | median ${pct(runs, 0.5).toFixed(0)} ms |`);
-});
 
 /** A BatchGetTraces file: one trace, one API segment, `n` spans in a tree 4 deep. */
 function bigTrace(path: string, n: number): string {
