@@ -13,6 +13,9 @@
 //!
 //! It prints a Markdown table for `BENCHMARKS.md`.
 
+mod common;
+use common::{have_duckdb, peak_rss_mb};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -23,16 +26,6 @@ use skylens::source::demo::{self, DemoOptions, KIND_LOGS};
 use skylens::source::files::{import_paths, parse_input};
 use skylens::workspace::Workspace;
 use skylens::workspace::manifest::Origin;
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// The FilterLogEvents files of a demo of about `events` log events, with their log groups.
 fn dataset(events: u64) -> Vec<(PathBuf, String)> {
@@ -271,16 +264,7 @@ fn spawn(args: &[String]) -> Measure {
 
 fn duckdb(files: &[(PathBuf, String)], threads: usize) -> Option<Measure> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/duckdb_ingest.py");
-    let have = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have {
-        eprintln!("installing duckdb with pip");
-        let _ = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "duckdb"])
-            .status();
-    }
+    have_duckdb(true);
     let list = tempfile::NamedTempFile::new().ok()?;
     let text: String = files
         .iter()

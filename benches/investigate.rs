@@ -17,6 +17,9 @@
 //!
 //! It prints a Markdown table for `BENCHMARKS.md`.
 
+mod common;
+use common::{have_duckdb, peak_rss_mb};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -26,16 +29,6 @@ use skylens::analysis::{Window, run_sql};
 use skylens::export::cells;
 use skylens::source::demo::DemoOptions;
 use skylens::workspace::Workspace;
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// The demo workspace of `requests` requests over `days` days (imported once, then reused).
 fn dataset(requests: u64, days: u32) -> PathBuf {
@@ -172,14 +165,7 @@ fn spawn(args: &[String]) -> Vec<Vec<String>> {
 /// DuckDB: the same IDs, the same fixpoint, SQL over the Parquet files. Median ms per kind.
 fn duckdb(ws_dir: &Path, sets: &[(&'static str, Vec<String>)]) -> Option<Vec<(String, f64)>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/duckdb_investigate.py");
-    let have = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have {
-        eprintln!(
-            "duckdb is not installed for python3 (pip install duckdb); skipping the comparison"
-        );
+    if !have_duckdb(false) {
         return None;
     }
     let list = tempfile::NamedTempFile::new().ok()?;

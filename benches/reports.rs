@@ -50,6 +50,9 @@
 //! `<bench binary> child sql REPORT|FILE.sql WORKSPACE` runs one query and prints its time
 //! (`SKYLENS_EXPLAIN=1`: and the optimised plan).
 
+mod common;
+use common::{have_duckdb, peak_rss_mb};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,16 +79,6 @@ const ROUNDS: usize = 3;
 const IDS_PER_KIND: usize = 10;
 const DUCKDB_IDS_PER_KIND: usize = 3;
 const US_PER_DAY: i64 = 86_400_000_000;
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
@@ -565,17 +558,6 @@ fn spawn(args: &[&str]) -> Vec<Vec<String>> {
     lines
 }
 
-fn have_duckdb() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("duckdb is not installed for python3 (pip install duckdb); no comparison");
-    }
-    ok
-}
-
 /// DuckDB's output lines (`MEASURE …`, `CHECK …`, `P99 …`), split into words.
 fn duckdb(script: &str, args: &[&Path]) -> Vec<Vec<String>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -683,7 +665,7 @@ fn main() {
     let inv_warm = spawn(&["investigate", "warm", &ids_arg, &ws_arg]);
 
     // DuckDB, the same SQL over the same files.
-    let (duck, duck_inv) = if have_duckdb() {
+    let (duck, duck_inv) = if have_duckdb(false) {
         let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
         let duck = duckdb("duckdb_reports.py", &[&ws_dir, &queries]);
         let few = tempfile::NamedTempFile::new().expect("temp");
