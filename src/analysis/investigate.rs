@@ -39,6 +39,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
+use rayon::prelude::*;
 
 use crate::error::{Error, PolarsContext, Result};
 use crate::model::{Frame, invocations as inv, logs, spans};
@@ -315,14 +316,26 @@ impl Investigator {
     fn lookup(&self, ids: &[String], res: &mut Resolution) -> Result<Vec<String>> {
         let hashes: Vec<u64> = ids.iter().map(|s| id_hash(s.as_bytes())).collect();
         let wanted = Series::new("ids".into(), ids);
+        let candidates: Vec<usize> = (0..self.blocks.len())
+            .filter(|&bi| hashes.iter().any(|&h| self.blocks[bi].bloom.may_contain(h)))
+            .collect();
+        // The blocks not read yet are read in parallel (each is a few column chunks to
+        // decompress); the matching below runs in block order, so the result is the same.
+        let missing: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|bi| !res.loaded.contains_key(bi))
+            .collect();
+        let read: Vec<Result<DataFrame>> = missing
+            .par_iter()
+            .map(|&bi| load_ids(&self.blocks[bi]))
+            .collect();
+        for (bi, df) in missing.into_iter().zip(read) {
+            res.loaded.insert(bi, df?);
+        }
         let mut found = Vec::new();
-        for (bi, block) in self.blocks.iter().enumerate() {
-            if !hashes.iter().any(|&h| block.bloom.may_contain(h)) {
-                continue;
-            }
-            if !res.loaded.contains_key(&bi) {
-                res.loaded.insert(bi, load_ids(block)?);
-            }
+        for bi in candidates {
+            let block = &self.blocks[bi];
             let Some(df) = res.loaded.get(&bi) else {
                 continue;
             };
@@ -398,29 +411,37 @@ impl Investigator {
         let t0 = std::time::Instant::now();
         let mut ctx = SQLContext::new();
         for frame in FRAMES {
-            // Each block is read on its own: one plan over several slices of the same file
-            // would have the optimiser merge them into one full scan.
-            let mut df = DataFrame::empty_with_schema(&frame.schema());
-            for (bi, rows) in &res.rows {
-                let block = &self.blocks[*bi];
-                if block.frame != frame || rows.is_empty() {
-                    continue;
-                }
-                let idx: Vec<IdxSize> = rows.iter().copied().collect();
-                let wanted = Series::new("rows".into(), idx);
-                let part = block
-                    .scan()?
-                    .filter(col(ROW).is_in(lit(wanted).implode(false), false))
-                    .select(
-                        frame
-                            .schema()
-                            .iter()
-                            .map(|(n, t)| col(n.clone()).cast(t.clone()))
-                            .collect::<Vec<_>>(),
-                    )
-                    .collect()
-                    .ctx("reading matched rows")?;
-                df.vstack_mut(&part).ctx("reading matched rows")?;
+            // Only the columns queries/investigate.sql names are read (not `logs.fields`,
+            // the largest column, nor `event_id`), and each block is read on its own: one
+            // plan over several slices of the same file would have the optimiser merge them
+            // into one full scan. Blocks are read in parallel and stacked in block order.
+            let schema = timeline_schema(frame);
+            let select: Vec<Expr> = schema
+                .iter()
+                .map(|(n, t)| col(n.clone()).cast(t.clone()))
+                .collect();
+            let wanted: Vec<(usize, &BTreeSet<IdxSize>)> = res
+                .rows
+                .iter()
+                .filter(|(bi, rows)| self.blocks[**bi].frame == frame && !rows.is_empty())
+                .map(|(bi, rows)| (*bi, rows))
+                .collect();
+            let parts: Vec<Result<DataFrame>> = wanted
+                .par_iter()
+                .map(|(bi, rows)| {
+                    let idx: Vec<IdxSize> = rows.iter().copied().collect();
+                    let wanted = Series::new("rows".into(), idx);
+                    self.blocks[*bi]
+                        .scan()?
+                        .filter(col(ROW).is_in(lit(wanted).implode(false), false))
+                        .select(select.clone())
+                        .collect()
+                        .ctx("reading matched rows")
+                })
+                .collect();
+            let mut df = DataFrame::empty_with_schema(&schema);
+            for part in parts {
+                df.vstack_mut(&part?).ctx("reading matched rows")?;
             }
             ctx.register(frame.name(), df.lazy());
         }
@@ -621,6 +642,27 @@ fn load_ids(block: &Block) -> Result<DataFrame> {
         .select(sel)
         .collect()
         .ctx(&format!("reading IDs of {}", block.path.display()))
+}
+
+/// The columns of `frame` that queries/investigate.sql names, in schema order: the timeline
+/// reads only these from the matched blocks. A column counts as named when its name is a
+/// word of the SQL with comments removed, so the set can only be too large, never too small.
+fn timeline_schema(frame: Frame) -> Schema {
+    static WORDS: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        SQL.lines()
+            .map(|l| l.split("--").next().unwrap_or(""))
+            .flat_map(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    });
+    frame
+        .schema()
+        .iter()
+        .filter(|(n, _)| words.contains(n.as_str()))
+        .map(|(n, t)| (n.clone(), t.clone()))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -909,5 +951,37 @@ mod tests {
             assert!(!followable(s), "{s:?}");
         }
         assert!(followable("GQIVriFLIAMEMsA="));
+    }
+
+    #[test]
+    fn timeline_reads_only_the_columns_its_sql_names() {
+        let logs_cols: Vec<String> = timeline_schema(Frame::Logs)
+            .iter_names()
+            .map(|n| n.to_string())
+            .collect();
+        for c in [
+            logs::TS,
+            logs::MESSAGE,
+            logs::REQUEST_ID,
+            logs::TRACE_ID,
+            logs::LEVEL,
+        ] {
+            assert!(
+                logs_cols.iter().any(|n| n == c),
+                "{c} missing: {logs_cols:?}"
+            );
+        }
+        // The largest columns of a logs block, which the timeline never shows.
+        for c in [logs::FIELDS, logs::EVENT_ID] {
+            assert!(!logs_cols.iter().any(|n| n == c), "{c} read: {logs_cols:?}");
+        }
+        // Every column the SQL needs is there: the query plans over the reduced frames.
+        let mut ctx = SQLContext::new();
+        for f in FRAMES {
+            let df = DataFrame::empty_with_schema(&timeline_schema(f));
+            ctx.register(f.name(), df.lazy());
+        }
+        let out = ctx.execute(SQL).and_then(|lf| lf.collect());
+        assert!(out.is_ok(), "{out:?}");
     }
 }
