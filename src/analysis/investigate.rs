@@ -328,7 +328,7 @@ impl Investigator {
             .collect();
         let read: Vec<Result<DataFrame>> = missing
             .par_iter()
-            .map(|&bi| load_ids(&self.blocks[bi]))
+            .map(|&bi| load_block(&self.blocks[bi]))
             .collect();
         for (bi, df) in missing.into_iter().zip(read) {
             res.loaded.insert(bi, df?);
@@ -411,10 +411,10 @@ impl Investigator {
         let t0 = std::time::Instant::now();
         let mut ctx = SQLContext::new();
         for frame in FRAMES {
-            // Only the columns queries/investigate.sql names are read (not `logs.fields`,
-            // the largest column, nor `event_id`), and each block is read on its own: one
-            // plan over several slices of the same file would have the optimiser merge them
-            // into one full scan. Blocks are read in parallel and stacked in block order.
+            // Only the columns queries/investigate.sql names are kept (not `logs.fields`,
+            // the largest column, nor `event_id`). A block not read yet is read on its own:
+            // one plan over several slices of the same file would have the optimiser merge
+            // them into one full scan. Blocks are filtered in parallel, stacked in order.
             let schema = timeline_schema(frame);
             let select: Vec<Expr> = schema
                 .iter()
@@ -430,10 +430,15 @@ impl Investigator {
                 .par_iter()
                 .map(|(bi, rows)| {
                     let idx: Vec<IdxSize> = rows.iter().copied().collect();
-                    let wanted = Series::new("rows".into(), idx);
-                    self.blocks[*bi]
-                        .scan()?
-                        .filter(col(ROW).is_in(lit(wanted).implode(false), false))
+                    let keep =
+                        col(ROW).is_in(lit(Series::new("rows".into(), idx)).implode(false), false);
+                    // Blocks matched by an ID were read whole by the lookup; blocks matched
+                    // only by a correlation key in `logs.fields` are read here.
+                    let rows = match res.loaded.get(bi) {
+                        Some(df) => df.clone().lazy(),
+                        None => self.blocks[*bi].scan()?,
+                    };
+                    rows.filter(keep)
                         .select(select.clone())
                         .collect()
                         .ctx("reading matched rows")
@@ -469,7 +474,7 @@ impl Investigator {
 struct Resolution {
     /// Every ID looked up (or queued).
     known: HashSet<String>,
-    /// ID columns of the blocks read so far, by block index.
+    /// The blocks read so far (ID and timeline columns, [`load_block`]), by block index.
     loaded: BTreeMap<usize, DataFrame>,
     /// Matched row numbers (in the file), by block index.
     rows: BTreeMap<usize, BTreeSet<IdxSize>>,
@@ -626,16 +631,24 @@ fn scan_file(path: &Path) -> Result<LazyFrame> {
         .ctx(&format!("scanning {}", path.display()))
 }
 
-/// The ID columns of a block (plus `spans.kind`), with row numbers.
-fn load_ids(block: &Block) -> Result<DataFrame> {
-    let mut sel: Vec<Expr> = vec![col(ROW)];
-    sel.extend(
-        id_columns(block.frame)
-            .iter()
-            .map(|c| col(*c).cast(DataType::String)),
-    );
+/// The rows of a block as the investigation needs them, with their row numbers: the ID
+/// columns (plus `spans.kind`) to match and follow, and the columns of the timeline
+/// ([`timeline_schema`]), so the rows matched here need not be read a second time.
+fn load_block(block: &Block) -> Result<DataFrame> {
+    let mut names: Vec<&str> = id_columns(block.frame).to_vec();
     if block.frame == Frame::Spans {
-        sel.push(col(spans::KIND).cast(DataType::String));
+        names.push(spans::KIND);
+    }
+    let schema = block.frame.schema();
+    let timeline = timeline_schema(block.frame);
+    names.extend(timeline.iter_names().map(|n| n.as_str()));
+    let mut sel: Vec<Expr> = vec![col(ROW)];
+    let mut seen = HashSet::new();
+    for n in names {
+        if seen.insert(n) {
+            let dtype = schema.get(n).cloned().unwrap_or(DataType::String);
+            sel.push(col(n).cast(dtype));
+        }
     }
     block
         .scan()?
