@@ -6,19 +6,26 @@
 -- `lambda_arch` (`--arch FUNCTION=arm64`), else {{default_arch}} (`--arch arm64` sets it).
 -- An invocation with no region takes its function's region when the function was seen in
 -- exactly one; one with no billed duration (no REPORT line) counts its duration rounded up
--- to a millisecond; one with no memory size adds only the request price. Tiers, the free
+-- to a millisecond (billed durations are whole milliseconds); one with no memory size adds
+-- only the request price. Tiers, the free
 -- tier, ephemeral storage and provisioned concurrency are not modelled (see the price table).
 WITH by_region AS (
-    -- invocations and billed GB-seconds per function and region
-    SELECT function, region, COUNT(*) AS n, SUM(gb_s) AS gb_s
+    -- invocations and billed GB-seconds per function and region. The sum is exact: billed
+    -- milliseconds x MB are summed as integers, then divided once, so the figures do not
+    -- depend on the order the rows are added in (the report runs on the streaming engine)
+    SELECT function, region, n, CAST(mb_ms AS DOUBLE) / 1024000.0 AS gb_s
     FROM (
-        SELECT
-            COALESCE(function, '(unknown)') AS function,
-            COALESCE(region, '') AS region,
-            COALESCE(billed_ms, CEIL(duration_ms), 0.0) / 1000.0 * COALESCE(memory_mb, 0) / 1024.0 AS gb_s
-        FROM invocations
-    ) AS i
-    GROUP BY function, region
+        SELECT function, region, COUNT(*) AS n, SUM(billed * memory_mb) AS mb_ms
+        FROM (
+            SELECT
+                COALESCE(function, '(unknown)') AS function,
+                COALESCE(region, '') AS region,
+                CAST(CEIL(COALESCE(billed_ms, duration_ms, 0.0)) AS BIGINT) AS billed,
+                COALESCE(memory_mb, 0) AS memory_mb
+            FROM invocations
+        ) AS i
+        GROUP BY function, region
+    ) AS g
 ),
 one_region AS (
     -- the region of a function seen in exactly one region
