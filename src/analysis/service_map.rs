@@ -213,85 +213,10 @@ fn current_calls(ws: &Workspace) -> Result<Calls> {
     Ok(Calls::Computed(df))
 }
 
-/// Spans per pass when computing the calls: each pass joins the spans of a share of the
-/// traces, so the memory of the computation is bounded by the pass, not the workspace
-/// (16.4M spans in one pass peaked at 10.5 GB; `benches/reports.rs`).
-const SPANS_PER_PASS: usize = 2_000_000;
-
-/// Position of the first character of the random part of an X-Ray trace ID
-/// (`1-5759e988-bd862e3f…`): the character the passes split the traces on.
-const TRACE_RANDOM_AT: i64 = 11;
-
 fn compute_calls(ws: &Workspace) -> Result<DataFrame> {
-    let spans = ws
-        .scan(Frame::Spans)?
-        .select([len().alias("n")])
+    calls_of(ws.scan(Frame::Spans)?)?
         .collect()
-        .ctx("counting spans")?;
-    let rows = spans
-        .column("n")
-        .ok()
-        .and_then(|c| c.get(0).ok())
-        .and_then(|v| v.extract::<usize>())
-        .unwrap_or(0);
-    // 1, 2, 4, 8 or 16 passes.
-    let passes = rows
-        .div_ceil(SPANS_PER_PASS)
-        .clamp(1, 16)
-        .next_power_of_two();
-    compute_calls_in(ws, passes)
-}
-
-/// The calls of `ws`, computed in `passes` (1, 2, 4, 8 or 16) passes. Every call joins spans
-/// of one trace only (every join of queries/service-map-calls.sql is on `trace_id`), so the
-/// traces can be split: pass k takes the traces whose ID has, at [`TRACE_RANDOM_AT`], the
-/// k-th share of the hex digits; the last pass also takes every other trace ID (non-hex,
-/// short, upper case, null). The passes together hold each span exactly once.
-fn compute_calls_in(ws: &Workspace, passes: usize) -> Result<DataFrame> {
-    if passes <= 1 {
-        return calls_of(ws.scan(Frame::Spans)?)?
-            .collect()
-            .ctx("computing service_map_calls");
-    }
-    const HEX: &str = "0123456789abcdef";
-    let digit = col(crate::model::spans::TRACE_ID)
-        .str()
-        .slice(lit(TRACE_RANDOM_AT), lit(1u64));
-    let share = 16 / passes;
-    let mut out: Option<DataFrame> = None;
-    for k in 0..passes {
-        let mine: Vec<String> = HEX
-            .chars()
-            .skip(k * share)
-            .take(share)
-            .map(String::from)
-            .collect();
-        let pick = |set: Vec<String>| {
-            digit
-                .clone()
-                .is_in(lit(Series::new("digits".into(), set)).implode(false), false)
-                .fill_null(lit(false))
-        };
-        let pred = if k + 1 == passes {
-            let others: Vec<String> = HEX.chars().take(k * share).map(String::from).collect();
-            pick(others).not()
-        } else {
-            pick(mine)
-        };
-        let part = calls_of(ws.scan(Frame::Spans)?.filter(pred))?
-            .collect()
-            .ctx("computing service_map_calls")?;
-        tracing::debug!(pass = k, rows = part.height(), "service_map_calls: pass");
-        match out.as_mut() {
-            Some(df) => {
-                df.vstack_mut(&part).ctx("computing service_map_calls")?;
-            }
-            None => out = Some(part),
-        }
-    }
-    let mut df = out.unwrap_or_else(|| DataFrame::empty_with_schema(&calls_schema()));
-    df.rechunk_mut();
-    Ok(df)
+        .ctx("computing service_map_calls")
 }
 
 /// Whether the cache file is readable Parquet in the current schema (its metadata only).
@@ -648,27 +573,5 @@ mod tests {
                 vec!["fn", "topic-a", "AWS::SNS"]
             ]
         );
-    }
-
-    #[test]
-    fn calls_computed_in_passes_equal_one_pass() {
-        let dir = tempfile::tempdir().unwrap();
-        let ws = Workspace::open_or_create(dir.path().join("ws")).unwrap();
-        let opts = crate::source::demo::DemoOptions {
-            requests: 2_000,
-            ..Default::default()
-        };
-        crate::source::import_demo(&ws, &opts, false).unwrap();
-        let sorted = |df: DataFrame| {
-            let by: Vec<PlSmallStr> = df.get_column_names_owned();
-            df.sort(by, SortMultipleOptions::default().with_nulls_last(true))
-                .unwrap()
-        };
-        let one = sorted(compute_calls_in(&ws, 1).unwrap());
-        assert!(one.height() > 1_000, "{}", one.height());
-        for passes in [2, 16] {
-            let many = sorted(compute_calls_in(&ws, passes).unwrap());
-            assert!(one.equals_missing(&many), "{passes} passes differ");
-        }
     }
 }
