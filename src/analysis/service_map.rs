@@ -213,10 +213,19 @@ fn current_calls(ws: &Workspace) -> Result<Calls> {
     Ok(Calls::Computed(df))
 }
 
+/// On Polars' streaming engine (the in-memory engine if it cannot run the plan): at 16.4M
+/// spans it took 53 s and 8.7 GB, against 65–104 s and 9.5–10.5 GB in memory
+/// (`benches/reports.rs`, loaded machine). Its joins hold hash tables of every span's trace
+/// and span IDs, which is what bounds its memory.
 fn compute_calls(ws: &Workspace) -> Result<DataFrame> {
-    calls_of(ws.scan(Frame::Spans)?)?
-        .collect()
-        .ctx("computing service_map_calls")
+    super::collect_streaming(calls_of(ws.scan(Frame::Spans)?)?)
+        .map_err(|e| match e {
+            Error::Polars { source, .. } => Error::Polars {
+                context: "computing service_map_calls".into(),
+                source,
+            },
+            e => e,
+        })
 }
 
 /// Whether the cache file is readable Parquet in the current schema (its metadata only).
