@@ -14,6 +14,10 @@
 //! It prints a Markdown table for `BENCHMARKS.md`.
 
 mod common;
+
+/// The allocator of the `skylens` binary, so the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use common::{have_duckdb, peak_rss_mb};
 
 use std::path::{Path, PathBuf};
@@ -184,7 +188,7 @@ fn child_stages(files: &[(PathBuf, String)]) {
             ..Default::default()
         };
         let t = Instant::now();
-        let mut batch = skylens::parse::Batch::default();
+        let mut batch = skylens::source::files::batch_for(format, raw);
         skylens::parse::parse(format, raw, &ctx, &mut batch);
         parse += t.elapsed().as_secs_f64();
         let t = Instant::now();

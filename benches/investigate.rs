@@ -18,6 +18,10 @@
 //! It prints a Markdown table for `BENCHMARKS.md`.
 
 mod common;
+
+/// The allocator of the `skylens` binary, so the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use common::{have_duckdb, peak_rss_mb};
 
 use std::path::{Path, PathBuf};

@@ -51,6 +51,10 @@
 //! (`SKYLENS_EXPLAIN=1`: and the optimised plan).
 
 mod common;
+
+/// The allocator of the `skylens` binary, so the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use common::{have_duckdb, peak_rss_mb};
 
 use std::collections::BTreeMap;

@@ -11,7 +11,7 @@ fn fact(id: &str, ts: i64, stream: &str, kind: FactKind) -> InvocationFact {
 }
 
 fn report(duration: f64, init: Option<f64>, status: Option<Status>) -> FactKind {
-    FactKind::Report(Report {
+    FactKind::Report(Box::new(Report {
         duration_ms: Some(duration),
         billed_ms: Some(duration.ceil()),
         memory_mb: Some(128),
@@ -19,7 +19,7 @@ fn report(duration: f64, init: Option<f64>, status: Option<Status>) -> FactKind 
         init_ms: init,
         status,
         ..Default::default()
-    })
+    }))
 }
 
 /// (request_id, cold, cold_kind, status, init_ms) per row.
@@ -121,11 +121,11 @@ fn restore_is_a_cold_start_of_kind_restore() {
         "r",
         1,
         "s",
-        FactKind::Report(Report {
+        FactKind::Report(Box::new(Report {
             duration_ms: Some(306.34),
             restore_ms: Some(511.25),
             ..Default::default()
-        }),
+        })),
     )];
     assert_eq!(rows(&f)[0].2, "restore");
 }

@@ -23,16 +23,33 @@ use super::{Batch, MAX_LINE_BYTES, ParseContext, SkipReason, lambda, time};
 
 /// FilterLogEvents / GetLogEvents output (`{"events": [...]}`), one or more documents.
 pub fn parse_events_json(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
+    events_json(input, ctx, out, true);
+}
+
+/// [`parse_events_json`]; `fast: false` reads with serde only (tests compare the two).
+fn events_json(input: &[u8], ctx: &ParseContext, out: &mut Batch, fast: bool) {
     let input = strip_bom(input);
     let mut st = MessageState::for_input(input.len());
     let mut sink = Sink {
         st: &mut st,
         ctx,
         out,
+        skip: 0,
     };
     let mut pos = skip_ws(input, 0);
     if pos >= input.len() {
         return;
+    }
+    // The fast scanner reads the usual layout; at anything else it hands the document it is
+    // in to the serde reader below, which skips the events already read (see `fast`).
+    if fast {
+        match fast::documents(input, pos, &mut sink) {
+            Ok(()) => return,
+            Err(b) => {
+                pos = b.doc_start;
+                sink.skip = b.emitted;
+            }
+        }
     }
     let slice = &input[pos..];
     let mut de = serde_json::Deserializer::from_slice(slice);
@@ -63,6 +80,7 @@ pub fn parse_subscription(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
         st: &mut st,
         ctx,
         out,
+        skip: 0,
     };
     let mut pos = 0;
     loop {
@@ -98,6 +116,7 @@ pub fn parse_event_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
         st: &mut st,
         ctx,
         out,
+        skip: 0,
     };
     let pos = skip_ws(input, 0);
     if input.get(pos) == Some(&b'[') {
@@ -120,6 +139,7 @@ pub fn parse_event_lines(input: &[u8], ctx: &ParseContext, out: &mut Batch) {
             st: &mut *st,
             ctx,
             out,
+            skip: 0,
         };
         match serde_json::from_str::<RawEvent<'_>>(line.trim()) {
             Ok(ev) => s.event(ev, &DocMeta::default()),
@@ -266,7 +286,13 @@ pub fn parse_api_event(
         log_stream: s(ev.log_stream),
         log_group: s(ev.log_group),
     };
-    Sink { st, ctx, out }.event(RawEvent::Event(f), &DocMeta::default());
+    Sink {
+        st,
+        ctx,
+        out,
+        skip: 0,
+    }
+    .event(RawEvent::Event(f), &DocMeta::default());
 }
 
 /// The fields of one FilterLogEvents event, borrowed from an API response.
@@ -354,6 +380,9 @@ struct Sink<'s, 'c, 'o> {
     st: &'s mut MessageState,
     ctx: &'c ParseContext,
     out: &'o mut Batch,
+    /// Events to pass over without a trace: the serde reader re-reads a document from its
+    /// start after the fast scanner stopped in it, and the events read already come first.
+    skip: usize,
 }
 
 impl Sink<'_, '_, '_> {
@@ -364,6 +393,10 @@ impl Sink<'_, '_, '_> {
 
     /// [`Sink::event`] for an event read by [`EventSeed`]: `buf` holds its unescaped message.
     fn event_in(&mut self, ev: RawEvent<'_>, doc: &DocMeta<'_>, buf: &str) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
         self.out.records += 1;
         let RawEvent::Event(f) = ev else {
             self.out.skip(SkipReason::BadValue);
@@ -789,6 +822,388 @@ fn resync_events(input: &[u8], from: usize, sink: &mut Sink<'_, '_, '_>) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fast path for FilterLogEvents / GetLogEvents documents
+
+/// A hand-written scanner for the layout AWS writes (`{"events": [{...}, ...], ...}`, pretty or
+/// compact), with less work per event than the serde reader: the usual keys compared as bytes,
+/// strings found with `memchr`, a message without escapes borrowed, one with escapes unescaped
+/// into one reused buffer in the same pass that finds its end.
+///
+/// It gives exactly what the serde reader gives, because it only reads what it fully checks:
+/// - an event with anything unusual (an escaped key, a `\u` escape, a value that is not a plain
+///   string or a non-negative integer, a repeated key, a non-object element) is read by serde
+///   on its own, which reads it as it would inside the document;
+/// - anything unusual around the events (a syntax error, truncation, an escaped top-level key,
+///   a second `events` array) stops the scanner: the serde reader then reads that document
+///   from its start, passing over the events already read ([`Sink::skip`]), and reports the
+///   error exactly where it always did.
+mod fast {
+    use std::borrow::Cow;
+
+    use serde::de::IgnoredAny;
+
+    use super::{DocMeta, EventFields, RawEvent, Sink, Val};
+
+    /// Where the scanner stopped: the document start and the events it read in that document.
+    pub(super) struct Bail {
+        pub doc_start: usize,
+        pub emitted: usize,
+    }
+
+    /// Stay well within serde_json's nesting limit (128) when a value is read on its own
+    /// instead of inside the document (one or two levels shallower).
+    const MAX_OPEN_BRACKETS: usize = 100;
+
+    struct Scan<'a> {
+        b: &'a [u8],
+        pos: usize,
+    }
+
+    impl<'a> Scan<'a> {
+        fn ws(&mut self) {
+            while let Some(&c) = self.b.get(self.pos) {
+                if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                    self.pos += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+
+        fn peek(&self) -> Option<u8> {
+            self.b.get(self.pos).copied()
+        }
+
+        fn eat(&mut self, c: u8) -> bool {
+            if self.peek() == Some(c) {
+                self.pos += 1;
+                true
+            } else {
+                false
+            }
+        }
+
+        /// The string at `pos` (which holds `"`) when it has no escape, checked as serde
+        /// checks it (no raw control character, valid UTF-8); `None` otherwise.
+        fn string(&mut self) -> Option<&'a str> {
+            let start = self.pos + 1;
+            let j = start + memchr::memchr2(b'"', b'\\', self.b.get(start..)?)?;
+            if self.b[j] != b'"' {
+                return None;
+            }
+            let raw = &self.b[start..j];
+            self.pos = j + 1;
+            if has_control(raw) {
+                return None;
+            }
+            std::str::from_utf8(raw).ok()
+        }
+
+        /// An event key at `pos` (which holds `"`): the keys AWS writes are matched as bytes,
+        /// closing quote included (so exactly that key, without escapes); others as strings.
+        fn key(&mut self) -> Option<&'a str> {
+            const KEYS: [&str; 5] = [
+                "\"logStreamName\"",
+                "\"timestamp\"",
+                "\"message\"",
+                "\"ingestionTime\"",
+                "\"eventId\"",
+            ];
+            let rest = &self.b[self.pos..];
+            for k in KEYS {
+                if rest.starts_with(k.as_bytes()) {
+                    self.pos += k.len();
+                    return Some(&k[1..k.len() - 1]);
+                }
+            }
+            self.string()
+        }
+
+        /// The string at `pos` (which holds `"`) as a message: text without escapes borrowed
+        /// (`Some(Some(text))`), text with escapes unescaped into `buf` in the same pass
+        /// (`Some(None)`; the caller checks its UTF-8). `None` when serde must read it (a raw
+        /// control character, a `\u` escape, an invalid escape, invalid UTF-8).
+        fn message(&mut self, buf: &mut Vec<u8>) -> Option<Option<&'a str>> {
+            let start = self.pos + 1;
+            let mut i = start;
+            buf.clear();
+            loop {
+                let j = i + memchr::memchr2(b'"', b'\\', self.b.get(i..)?)?;
+                if self.b[j] == b'"' {
+                    let raw = &self.b[start..j];
+                    self.pos = j + 1;
+                    if has_control(raw) {
+                        return None;
+                    }
+                    if i == start {
+                        return std::str::from_utf8(raw).ok().map(Some);
+                    }
+                    buf.extend_from_slice(&self.b[i..j]);
+                    return Some(None);
+                }
+                buf.extend_from_slice(&self.b[i..j]);
+                buf.push(match self.b.get(j + 1)? {
+                    b'"' => b'"',
+                    b'\\' => b'\\',
+                    b'/' => b'/',
+                    b'n' => b'\n',
+                    b't' => b'\t',
+                    b'r' => b'\r',
+                    b'b' => 0x08,
+                    b'f' => 0x0c,
+                    _ => return None,
+                });
+                i = j + 2;
+            }
+        }
+
+        /// A non-negative integer as serde reads it into a `u64` (no sign, fraction, exponent
+        /// or leading zero; fits).
+        fn uint(&mut self) -> Option<u64> {
+            let start = self.pos;
+            let mut n: u64 = 0;
+            while let Some(c) = self.peek().filter(u8::is_ascii_digit) {
+                n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+                self.pos += 1;
+            }
+            let len = self.pos - start;
+            if len == 0 || (len > 1 && self.b[start] == b'0') {
+                return None;
+            }
+            match self.peek() {
+                Some(b'.' | b'e' | b'E') => None,
+                _ => Some(n),
+            }
+        }
+
+        /// A string or non-negative integer value as a [`Val`] (a plain string borrowed).
+        fn scalar(&mut self) -> Option<Val<'a>> {
+            match self.peek()? {
+                b'"' => self.string().map(|s| Val::Str(Cow::Borrowed(s))),
+                b'0'..=b'9' => self.uint().map(Val::U64),
+                _ => None,
+            }
+        }
+
+        /// Skip one value with serde (exactly as serde would read it), `None` on an error.
+        fn skip_value(&mut self) -> Option<()> {
+            let rest = self.b.get(self.pos..)?;
+            let mut it = serde_json::Deserializer::from_slice(rest).into_iter::<IgnoredAny>();
+            it.next()?.ok()?;
+            let used = it.byte_offset();
+            shallow(&rest[..used])?;
+            self.pos += used;
+            Some(())
+        }
+    }
+
+    /// `Some` when `b` has few enough brackets that its nesting stays within serde's limit.
+    fn shallow(b: &[u8]) -> Option<()> {
+        let n = memchr::memchr2_iter(b'{', b'[', b)
+            .take(MAX_OPEN_BRACKETS + 1)
+            .count();
+        (n <= MAX_OPEN_BRACKETS).then_some(())
+    }
+
+    /// Whether `b` holds a control character (serde rejects them raw inside a string).
+    fn has_control(b: &[u8]) -> bool {
+        // A fold rather than `any`: no early exit, so it compiles to vector code.
+        b.iter().fold(false, |acc, &c| acc | (c < 0x20))
+    }
+
+    /// One event object in the usual form, its message unescaped into `buf` when it has
+    /// escapes (`message_in_buf`). `None` when serde must read it.
+    fn event<'a>(s: &mut Scan<'a>, buf: &mut Vec<u8>) -> Option<EventFields<'a>> {
+        let mut f = EventFields::default();
+        if !s.eat(b'{') {
+            return None;
+        }
+        s.ws();
+        if s.eat(b'}') {
+            return Some(f);
+        }
+        loop {
+            if s.peek() != Some(b'"') {
+                return None;
+            }
+            let key = s.key()?;
+            s.ws();
+            if !s.eat(b':') {
+                return None;
+            }
+            s.ws();
+            let slot = match key {
+                "timestamp" => &mut f.timestamp,
+                "message" => {
+                    if f.message.is_some() || s.peek() != Some(b'"') {
+                        return None;
+                    }
+                    match s.message(buf)? {
+                        Some(m) => f.message = Some(Val::Str(Cow::Borrowed(m))),
+                        None => {
+                            f.message = Some(Val::Str(Cow::Borrowed("")));
+                            f.message_in_buf = true;
+                        }
+                    }
+                    s.ws();
+                    if s.eat(b',') {
+                        s.ws();
+                        continue;
+                    }
+                    return s.eat(b'}').then_some(f);
+                }
+                "eventId" | "id" => &mut f.event_id,
+                "logStreamName" | "logStream" => &mut f.log_stream,
+                "logGroupName" | "logGroup" | "logGroupIdentifier" => &mut f.log_group,
+                _ => {
+                    // Read and dropped, as serde's `IgnoredAny` does: plain values only.
+                    s.scalar()?;
+                    s.ws();
+                    if s.eat(b',') {
+                        s.ws();
+                        continue;
+                    }
+                    return s.eat(b'}').then_some(f);
+                }
+            };
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(s.scalar()?);
+            s.ws();
+            if s.eat(b',') {
+                s.ws();
+                continue;
+            }
+            return s.eat(b'}').then_some(f);
+        }
+    }
+
+    /// Read every document of `input` from `pos` (the first non-blank byte) into the sink.
+    pub(super) fn documents(
+        input: &[u8],
+        pos: usize,
+        sink: &mut Sink<'_, '_, '_>,
+    ) -> Result<(), Bail> {
+        let mut s = Scan { b: input, pos };
+        let mut buf: Vec<u8> = Vec::new();
+        loop {
+            // Pages appended one after another: each a document (anything else makes
+            // `document` stop at once, and serde reports it there).
+            let doc_start = s.pos;
+            let mut emitted = 0usize;
+            if document(&mut s, &mut buf, sink, &mut emitted).is_none() {
+                return Err(Bail { doc_start, emitted });
+            }
+            s.ws();
+            if s.pos >= input.len() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One document; `emitted` counts the events handed to the sink.
+    fn document(
+        s: &mut Scan<'_>,
+        buf: &mut Vec<u8>,
+        sink: &mut Sink<'_, '_, '_>,
+        emitted: &mut usize,
+    ) -> Option<()> {
+        if !s.eat(b'{') {
+            return None;
+        }
+        s.ws();
+        if s.eat(b'}') {
+            return Some(());
+        }
+        let mut seen_events = false;
+        loop {
+            if s.peek() != Some(b'"') {
+                return None;
+            }
+            let key = s.string()?;
+            s.ws();
+            if !s.eat(b':') {
+                return None;
+            }
+            s.ws();
+            if key == "events" {
+                if seen_events {
+                    return None;
+                }
+                seen_events = true;
+                if s.peek() == Some(b'[') {
+                    events(s, buf, sink, emitted)?;
+                } else if s.b[s.pos..].starts_with(b"null") {
+                    // serde reads a `null` array as empty.
+                    s.pos += 4;
+                } else {
+                    return None;
+                }
+            } else {
+                s.skip_value()?;
+            }
+            s.ws();
+            if s.eat(b',') {
+                s.ws();
+                continue;
+            }
+            return s.eat(b'}').then_some(());
+        }
+    }
+
+    /// The `events` array at `pos` (`[`), each event handed to the sink.
+    fn events(
+        s: &mut Scan<'_>,
+        buf: &mut Vec<u8>,
+        sink: &mut Sink<'_, '_, '_>,
+        emitted: &mut usize,
+    ) -> Option<()> {
+        s.pos += 1;
+        s.ws();
+        if s.eat(b']') {
+            return Some(());
+        }
+        let doc = DocMeta::default();
+        loop {
+            let start = s.pos;
+            let done = match event(s, buf) {
+                Some(f) if f.message_in_buf => match std::str::from_utf8(buf) {
+                    Ok(msg) => {
+                        sink.event_in(RawEvent::Event(f), &doc, msg);
+                        true
+                    }
+                    Err(_) => false,
+                },
+                Some(f) => {
+                    sink.event_in(RawEvent::Event(f), &doc, "");
+                    true
+                }
+                None => false,
+            };
+            if !done {
+                // Read by serde, on its own (the same bytes give the same event).
+                s.pos = start;
+                let rest = &s.b[start..];
+                let mut it = serde_json::Deserializer::from_slice(rest).into_iter::<RawEvent<'_>>();
+                let ev = it.next()?.ok()?;
+                let used = it.byte_offset();
+                shallow(&rest[..used])?;
+                s.pos = start + used;
+                sink.event(ev, &doc);
+            }
+            *emitted += 1;
+            s.ws();
+            if s.eat(b',') {
+                s.ws();
+                continue;
+            }
+            return s.eat(b']').then_some(());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Log records (JSON arrays and documents)
 
 /// Reads one top-level JSON value: an array of records or one record.
@@ -1157,6 +1572,80 @@ mod tests {
         let d = df(out);
         assert!(col(&d, "event_id")[0].as_deref().unwrap().starts_with("h:"));
         assert_eq!(col(&d, "log_group")[0], None);
+    }
+
+    /// The fast scanner and the serde reader give the same rows, facts, records and skips on
+    /// valid documents, unusual ones, and every truncation and many corruptions of them.
+    #[test]
+    fn fast_scanner_matches_serde() {
+        fn both(input: &[u8]) {
+            let c = ctx(Some("/aws/lambda/f"));
+            let mut a = Batch::default();
+            events_json(input, &c, &mut a, true);
+            let mut b = Batch::default();
+            events_json(input, &c, &mut b, false);
+            let what = String::from_utf8_lossy(input);
+            assert_eq!(a.records, b.records, "records: {what}");
+            assert_eq!(a.skipped, b.skipped, "skips: {what}");
+            assert_eq!(a.facts, b.facts, "facts: {what}");
+            let (da, db) = (a.logs.finish().unwrap(), b.logs.finish().unwrap());
+            assert!(da.equals_missing(&db), "rows: {what}\n{da}\n{db}");
+        }
+        let page2 = r#"{"events":[{"logStreamName":"s2","timestamp":1712567843850,"message":"hello \"quoted\"\n","eventId":"e3"}],"nextToken":null}"#;
+        let odd = [
+            // Escapes the scanner leaves to serde, odd values and keys, repeated keys.
+            r#"{"events":[{"timestamp":1,"message":"caf\u00e9 \ud83d\ude00","eventId":"u"},{"timestamp":2.5,"message":"f"},{"timestamp":-1,"message":"n"},{"timestamp":"1712567843850","message":"s","id":7},{"timestamp":3,"message":"a","message":"b"},{"timestamp":4,"message":"x","extra":{"a":[1,2]},"ingestionTime":null},{"time\u0073tamp":5,"message":"k"},{"timestamp":6,"message":"v","eventId":"w","logGroupName":"arn:aws:logs:r:1:log-group:/aws/lambda/g:*"}]}"#,
+            r#"{"nextToken":"t","events":null}"#,
+            r#"{"events":[],"events":[{"timestamp":1,"message":"two arrays"}]}"#,
+            r#"{"events":[{"timestamp":1,"message":"x"},]}"#,
+            r#"{"events":[{"timestamp":1,"message":"bad \q escape"},{"timestamp":2,"message":"after"}]}"#,
+            r#"{"events":[{"timestamp":1,"message":"raw	tab"},{"timestamp":2,"message":"after"}]}"#,
+            r#"{"events":[{"timestamp":18446744073709551616,"message":"big"},{}]} trailing"#,
+            r#"{"ev\u0065nts":[{"timestamp":1,"message":"escaped key"}]}"#,
+            "{}",
+            r#"{"events":[{"timestamp":007,"message":"leading zeros"},{"timestamp":1,"message":"a"}]}"#,
+            r#"{"events":[1,null,"s",[],{"timestamp":1,"message":"ok"}]}{"events":[{"timestamp":2,"message":"p2"}]}"#,
+        ];
+        let mut docs: Vec<Vec<u8>> = vec![
+            PAGE1.as_bytes().to_vec(),
+            format!("{PAGE1}{page2}\n").into_bytes(),
+        ];
+        docs.extend(odd.iter().map(|d| d.as_bytes().to_vec()));
+        for name in [
+            "cloudwatch-filter-log-events.json",
+            "cloudwatch-get-log-events-lambda.json",
+        ] {
+            let path = std::path::Path::new("/work/shared/fixtures/aws").join(name);
+            if let Ok(b) = std::fs::read(path) {
+                docs.push(b);
+            }
+        }
+        // The scanner reads these to the end itself (no hand-over to serde).
+        for d in [PAGE1, odd[0], odd[1], odd[10]] {
+            let mut st = MessageState::default();
+            let (c, mut out) = (ctx(None), Batch::default());
+            let mut sink = Sink {
+                st: &mut st,
+                ctx: &c,
+                out: &mut out,
+                skip: 0,
+            };
+            assert!(fast::documents(d.as_bytes(), 0, &mut sink).is_ok(), "{d}");
+        }
+        for d in &docs {
+            both(d);
+            // Every truncation, and corruptions at many places.
+            for cut in 0..d.len() {
+                both(&d[..cut]);
+            }
+            for at in (0..d.len()).step_by(7) {
+                for c in [b'"', b'\\', b',', b'}', b']', b'{', 0xff, b'x', 0x01] {
+                    let mut m = d.clone();
+                    m[at] = c;
+                    both(&m);
+                }
+            }
+        }
     }
 
     #[test]

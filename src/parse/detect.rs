@@ -237,6 +237,15 @@ fn sniff_object(t: &[u8]) -> Format {
         }
         return Format::LogJsonLines;
     }
+    // Fast path for FilterLogEvents / GetLogEvents output (`{"events": [...], ...}`, hundreds of
+    // MB): `by_keys` says CloudWatchEvents for any key set with `events` and without `type`.
+    // When the first key is `events` and the bytes `"type"` occur nowhere in the document,
+    // `type` cannot be one of its keys (a key is always written between unescaped quotes), so
+    // the answer is known without walking every string of the document as `top_level_keys`
+    // does. `memmem` runs at memory speed; any `"type"` falls back to the full walk.
+    if first_key_is_events(t) && memchr::memmem::find(t, b"\"type\"").is_none() {
+        return Format::CloudWatchEvents;
+    }
     // A pretty-printed document: read its top-level keys.
     let keys = top_level_keys(t);
     if let Some(f) = by_keys(&keys) {
@@ -249,6 +258,19 @@ fn sniff_object(t: &[u8]) -> Format {
         return Format::LogJsonArray;
     }
     Format::Unknown
+}
+
+/// Whether the first key of the object `t` (which starts with `{`) is `events`, as
+/// [`top_level_keys`] reads it (white space, then exactly `"events"`).
+fn first_key_is_events(t: &[u8]) -> bool {
+    let Some(rest) = t.strip_prefix(b"{") else {
+        return false;
+    };
+    let start = rest
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    rest[start..].starts_with(b"\"events\"")
 }
 
 fn is_cloudwatch_event(m: &serde_json::Map<String, serde_json::Value>) -> bool {

@@ -64,3 +64,29 @@ fn gzip_and_base64_envelopes() {
         )
     );
 }
+
+#[test]
+fn events_document_fast_path_agrees_with_the_key_walk() {
+    // First key `events`, no `"type"` anywhere: known without walking the document.
+    let doc = br#"{
+    "events": [ {"message": "{\"type\":\"platform.start\"}", "timestamp": 1} ],
+    "nextToken": "x"
+}"#;
+    assert_eq!(detect(doc).format, Format::CloudWatchEvents);
+    assert_eq!(
+        by_keys(&top_level_keys(doc)),
+        Some(Format::CloudWatchEvents)
+    );
+    // A top-level `type` after `events` still rules CloudWatchEvents out.
+    let doc = br#"{
+    "events": [],
+    "type": "x",
+    "message": "m"
+}"#;
+    assert_eq!(detect(doc).format, Format::LogJsonArray);
+    // `"type"` somewhere (here a value) only sends detection down the full walk.
+    let doc = br#"{
+    "events": [ {"message": "m", "timestamp": 1, "kind": "type"} ]
+}"#;
+    assert_eq!(detect(doc).format, Format::CloudWatchEvents);
+}

@@ -19,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write as _;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -59,6 +60,36 @@ pub struct MessageState {
     dup_next: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
     current: HashMap<String, String>,
     last_report: HashMap<String, String>,
+    names: Interner,
+}
+
+/// One shared `Arc<str>` per distinct function, log group, log stream, region and account of
+/// an input: facts repeat them, and cloning an `Arc` is cheaper than allocating a `String`
+/// per fact. Each slot remembers its last value (the group and function of a file never
+/// change; a stream often repeats), the set holds every value seen.
+#[derive(Default)]
+struct Interner {
+    set: polars::prelude::PlHashSet<Arc<str>>,
+    last: [Option<Arc<str>>; 5],
+}
+
+impl Interner {
+    fn get(&mut self, slot: usize, s: Option<&str>) -> Option<Arc<str>> {
+        let s = s?;
+        if let Some(a) = self.last[slot].as_ref().filter(|a| ***a == *s) {
+            return Some(Arc::clone(a));
+        }
+        let a = match self.set.get(s) {
+            Some(a) => Arc::clone(a),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                self.set.insert(Arc::clone(&a));
+                a
+            }
+        };
+        self.last[slot] = Some(Arc::clone(&a));
+        Some(a)
+    }
 }
 
 /// A hasher for keys that are already hashes.
@@ -298,26 +329,46 @@ pub fn parse_function_arn(arn: &str) -> Option<(&str, &str, &str)> {
         .then_some((region, account, name))
 }
 
-/// Where facts of one message come from.
-struct FactSrc<'a> {
+/// Where facts of one message come from (names interned, see [`Interner`]).
+struct FactSrc {
     ts: Option<i64>,
-    function: Option<&'a str>,
-    group: Option<&'a str>,
-    stream: Option<&'a str>,
-    region: Option<&'a str>,
-    account: Option<&'a str>,
+    function: Option<Arc<str>>,
+    group: Option<Arc<str>>,
+    stream: Option<Arc<str>>,
+    region: Option<Arc<str>>,
+    account: Option<Arc<str>>,
 }
 
-impl FactSrc<'_> {
+impl FactSrc {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        names: &mut Interner,
+        ts: Option<i64>,
+        function: Option<&str>,
+        group: Option<&str>,
+        stream: Option<&str>,
+        region: Option<&str>,
+        account: Option<&str>,
+    ) -> Self {
+        FactSrc {
+            ts,
+            function: names.get(0, function),
+            group: names.get(1, group),
+            stream: names.get(2, stream),
+            region: names.get(3, region),
+            account: names.get(4, account),
+        }
+    }
+
     fn fact(&self, request_id: &str, kind: FactKind) -> InvocationFact {
         InvocationFact {
             request_id: request_id.to_owned(),
             ts: self.ts,
-            function: self.function.map(str::to_owned),
-            log_group: self.group.map(str::to_owned),
-            log_stream: self.stream.map(str::to_owned),
-            region: self.region.map(str::to_owned),
-            account: self.account.map(str::to_owned),
+            function: self.function.clone(),
+            log_group: self.group.clone(),
+            log_stream: self.stream.clone(),
+            region: self.region.clone(),
+            account: self.account.clone(),
             kind,
         }
     }
@@ -431,14 +482,15 @@ fn emit_text(st: &mut MessageState, t: &str, c: &Ctx<'_>, out: &mut Batch) {
         },
     );
     if let Some(rid) = app.request_id {
-        let src = FactSrc {
+        let src = FactSrc::new(
+            &mut st.names,
             ts,
-            function: c.function,
-            group: c.group,
-            stream: c.stream,
-            region: c.region,
-            account: c.account,
-        };
+            c.function,
+            c.group,
+            c.stream,
+            c.region,
+            c.account,
+        );
         out.facts.push(src.fact(rid, FactKind::Seen));
         if level.as_deref().is_some_and(is_error_level) {
             out.facts.push(src.fact(rid, FactKind::ErrorLine));
@@ -460,17 +512,20 @@ fn emit_platform_text(
             .filter(|w| lambda::looks_like_iso(w))
             .and_then(time::parse_iso)
     });
-    let src = FactSrc {
+    let src = FactSrc::new(
+        &mut st.names,
         ts,
-        function: c.function,
-        group: c.group,
-        stream: c.stream,
-        region: c.region,
-        account: c.account,
-    };
+        c.function,
+        c.group,
+        c.stream,
+        c.region,
+        c.account,
+    );
     let facts = &mut out.facts;
-    let mut trace: Option<String> = None;
-    let rid: Option<String> = match &pl {
+    // Borrowed from the line where it says them (no copy per line); owned when they come
+    // from the state of the stream.
+    let mut trace: Option<Cow<'_, str>> = None;
+    let rid: Option<Cow<'_, str>> = match &pl {
         PlatformLine::Start {
             request_id,
             version,
@@ -482,22 +537,22 @@ fn emit_platform_text(
                     version: version.map(str::to_owned),
                 },
             ));
-            Some((*request_id).to_owned())
+            Some(Cow::Borrowed(*request_id))
         }
         PlatformLine::End { request_id } => {
             facts.push(src.fact(request_id, FactKind::Seen));
-            Some((*request_id).to_owned())
+            Some(Cow::Borrowed(*request_id))
         }
         PlatformLine::Report { request_id, report } => {
             st.current.remove(stream);
             MessageState::set(&mut st.last_report, stream, request_id);
-            trace = report.trace_id.clone();
-            facts.push(src.fact(request_id, FactKind::Report(report.clone())));
-            Some((*request_id).to_owned())
+            trace = report.trace_id.as_deref().map(Cow::Borrowed);
+            facts.push(src.fact(request_id, FactKind::Report(Box::new(report.clone()))));
+            Some(Cow::Borrowed(*request_id))
         }
         PlatformLine::XRay { trace_id } => {
-            trace = Some((*trace_id).to_owned());
-            let rid = st.last_report.get(stream).cloned();
+            trace = Some(Cow::Borrowed(*trace_id));
+            let rid = st.last_report.get(stream).cloned().map(Cow::Owned);
             if let Some(rid) = &rid {
                 facts.push(src.fact(rid, FactKind::TraceId((*trace_id).to_owned())));
             }
@@ -505,9 +560,9 @@ fn emit_platform_text(
         }
         PlatformLine::Timeout { request_id, .. } => {
             let rid = request_id
-                .map(str::to_owned)
-                .or_else(|| st.current.get(stream).cloned())
-                .or_else(|| st.last_report.get(stream).cloned());
+                .map(Cow::Borrowed)
+                .or_else(|| st.current.get(stream).cloned().map(Cow::Owned))
+                .or_else(|| st.last_report.get(stream).cloned().map(Cow::Owned));
             if let Some(rid) = &rid {
                 facts.push(src.fact(rid, FactKind::Timeout));
             }
@@ -518,7 +573,7 @@ fn emit_platform_text(
             status: Some(s),
             ..
         } if phase.eq_ignore_ascii_case("invoke") && *s != Status::Success => {
-            let rid = st.current.get(stream).cloned();
+            let rid = st.current.get(stream).cloned().map(Cow::Owned);
             if let Some(rid) = &rid {
                 facts.push(src.fact(rid, FactKind::RuntimeDone(*s)));
             }
@@ -688,17 +743,18 @@ fn emit_record(
         });
         // `GET /pets 200`, `GET / 200` (an HTTP API route key already names the method),
         // `MESSAGE sendmessage 200` (WebSocket).
-        let part = |v: &Option<Val<'_>>| {
+        fn part<'v>(v: &'v Option<Val<'_>>) -> Option<Cow<'v, str>> {
             v.as_ref()
                 .and_then(val_str)
                 .filter(|s| !s.is_empty() && s != "-")
-                .map(Cow::into_owned)
-        };
+        }
         let route = part(&rec.route).or_else(|| part(&rec.path));
         let method = part(&rec.http_method).filter(|m| {
-            !route
-                .as_deref()
-                .is_some_and(|r| r.starts_with(&format!("{m} ")))
+            // Whether the route starts with `{m} ` (no `format!` per line).
+            !route.as_deref().is_some_and(|r| {
+                r.strip_prefix(m.as_ref())
+                    .is_some_and(|rest| rest.starts_with(' '))
+            })
         });
         let mut summary = String::new();
         for s in [method, part(&rec.event_type), route, part(&rec.status)]
@@ -778,14 +834,15 @@ fn emit_record(
         },
     );
     if let Some(rid) = request_id.as_deref() {
-        let src = FactSrc {
+        let src = FactSrc::new(
+            &mut st.names,
             ts,
             function,
-            group: c.group,
-            stream: c.stream,
-            region: c.region.or(arn_parts.map(|p| p.0)),
-            account: c.account.or(arn_parts.map(|p| p.1)),
-        };
+            c.group,
+            c.stream,
+            c.region.or(arn_parts.map(|p| p.0)),
+            c.account.or(arn_parts.map(|p| p.1)),
+        );
         out.facts.push(src.fact(rid, FactKind::Seen));
         if level.as_deref().is_some_and(is_error_level) {
             out.facts.push(src.fact(rid, FactKind::ErrorLine));
@@ -896,14 +953,15 @@ fn emit_platform_json(
         .function
         .or(arn_parts.map(|p| p.2))
         .or(parsed.function_name.as_ref().map(|f| f.0.as_ref()));
-    let src = FactSrc {
+    let src = FactSrc::new(
+        &mut st.names,
         ts,
         function,
-        group: c.group,
-        stream: c.stream,
-        region: c.region.or(arn_parts.map(|p| p.0)),
-        account: c.account.or(arn_parts.map(|p| p.1)),
-    };
+        c.group,
+        c.stream,
+        c.region.or(arn_parts.map(|p| p.0)),
+        c.account.or(arn_parts.map(|p| p.1)),
+    );
     let stream = c.stream_key();
     let trace = parsed
         .tracing
@@ -951,7 +1009,7 @@ fn emit_platform_json(
                     status: status.or(parsed.error_type.as_ref().map(|_| Status::Error)),
                     trace_id: trace.map(str::to_owned),
                 };
-                facts.push(src.fact(r, FactKind::Report(report)));
+                facts.push(src.fact(r, FactKind::Report(Box::new(report))));
             }
         }
         "platform.runtimeDone" => {
@@ -1159,6 +1217,15 @@ fn val_ts(v: &Val<'_>) -> Option<i64> {
 }
 
 fn write_json_str(buf: &mut Vec<u8>, s: &str) {
+    // Fast path: serde_json escapes only `"`, `\\` and control characters, so a string
+    // without them is written as is, between quotes (most keys and values).
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        buf.reserve(s.len() + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+        return;
+    }
     // Writing into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *buf, s);
 }
@@ -1314,7 +1381,12 @@ impl FieldsBuf {
             return None;
         }
         self.buf.push(b'}');
-        Some(String::from_utf8_lossy(&self.buf))
+        // Always UTF-8 (built from `&str`s and ASCII); `from_utf8` checks it faster than
+        // `from_utf8_lossy`, which stays as the fallback.
+        match std::str::from_utf8(&self.buf) {
+            Ok(t) => Some(Cow::Borrowed(t)),
+            Err(_) => Some(String::from_utf8_lossy(&self.buf)),
+        }
     }
 }
 

@@ -25,6 +25,7 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
@@ -807,14 +808,14 @@ fn function_fact(
         },
     );
     fact.ts = f.start;
-    fact.function = function.map(str::to_owned);
+    fact.function = function.map(Arc::from);
     fact.region = arn
         .as_ref()
         .map(|a| a.region)
         .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .or_else(|| ctx.region.clone());
-    fact.account = account.map(str::to_owned).or_else(|| ctx.account.clone());
+        .or(ctx.region.as_deref())
+        .map(Arc::from);
+    fact.account = account.or(ctx.account.as_deref()).map(Arc::from);
     Some(fact)
 }
 

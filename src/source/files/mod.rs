@@ -290,19 +290,42 @@ fn hex_sha256(b: &[u8]) -> String {
 /// Parse one input (detecting its format) into a batch.
 pub fn parse_input(bytes: &[u8], ctx: &ParseContext) -> (Format, Vec<&'static str>, Batch) {
     let d = parse::detect::detect(bytes);
-    let mut batch = Batch::default();
-    if matches!(
-        d.format,
-        Format::CloudWatchEvents | Format::CloudWatchEventLines | Format::CloudWatchSubscription
-    ) {
-        // Room for the rows up front (an AWS CLI event takes about 600 bytes, a compact one
-        // about 250): growing the column buffers copies them and touches twice the memory.
-        let rows = d.payload.len() / 512;
-        batch.logs = crate::model::builders::LogsBuilder::with_capacity(rows);
-        batch.facts = Vec::with_capacity(rows);
-    }
+    let mut batch = batch_for(d.format, &d.payload);
     parse::parse(d.format, &d.payload, ctx, &mut batch);
     (d.format, d.envelopes, batch)
+}
+
+/// An empty batch for parsing `payload` of `format`: for CloudWatch events, with room for
+/// its rows and facts up front (growing the column buffers copies them and touches twice the
+/// memory; room never used costs address space only, as large buffers are mapped lazily, so
+/// the estimate leans high).
+pub fn batch_for(format: Format, payload: &[u8]) -> Batch {
+    let mut batch = Batch::default();
+    if matches!(
+        format,
+        Format::CloudWatchEvents | Format::CloudWatchEventLines | Format::CloudWatchSubscription
+    ) {
+        let rows = estimate_events(payload);
+        batch.logs = crate::model::builders::LogsBuilder::with_capacity(rows);
+        // About 1.5 facts per event (Powertools lines give 3: seen, cold start flag, trace).
+        batch.facts = Vec::with_capacity(rows + rows / 2);
+    }
+    batch
+}
+
+/// About how many CloudWatch events `payload` holds, from the `"message"` keys of its first
+/// 256 KiB (events take 250 to 900 bytes depending on the layout and the messages), plus 10%,
+/// at most one per 200 bytes (smaller events just grow the buffers). A message's own `message`
+/// key is escaped inside it (`\"message\"`), so it is not counted.
+fn estimate_events(payload: &[u8]) -> usize {
+    const SAMPLE: usize = 256 << 10;
+    let sample = &payload[..payload.len().min(SAMPLE)];
+    let n = memchr::memmem::find_iter(sample, b"\"message\"").count();
+    if n < 8 {
+        return payload.len() / 512;
+    }
+    let per_event = sample.len() / n;
+    ((payload.len() / per_event.max(1)) * 11 / 10 + 16).min(payload.len() / 200 + 16)
 }
 
 /// Import inputs given by content. `origin` names each input in the manifest.
@@ -369,7 +392,8 @@ fn prepare(
     let mut logs = Vec::new();
     let mut spans = Vec::new();
     let mut costs = Vec::new();
-    let mut facts = Vec::new();
+    // All the facts in one vector, sized up front (growing it copies every fact again).
+    let mut facts = Vec::with_capacity(parsed.iter().map(|p| p.batch.facts.len()).sum());
     // Where the facts of each input start in `facts`.
     let mut facts_start: Vec<usize> = Vec::with_capacity(parsed.len());
     let mut origins = Vec::new();

@@ -103,11 +103,11 @@ mod tests {
         assert!(read(&ws).unwrap().is_empty());
         let mut a = InvocationFact::new(
             "r-1",
-            FactKind::Report(Report {
+            FactKind::Report(Box::new(Report {
                 duration_ms: Some(12.5),
                 status: Some(Status::Timeout),
                 ..Default::default()
-            }),
+            })),
         );
         a.ts = Some(1_700_000_000_000_000);
         let b = InvocationFact::new(
