@@ -218,14 +218,13 @@ fn current_calls(ws: &Workspace) -> Result<Calls> {
 /// (`benches/reports.rs`, loaded machine). Its joins hold hash tables of every span's trace
 /// and span IDs, which is what bounds its memory.
 fn compute_calls(ws: &Workspace) -> Result<DataFrame> {
-    super::collect_streaming(calls_of(ws.scan(Frame::Spans)?)?)
-        .map_err(|e| match e {
-            Error::Polars { source, .. } => Error::Polars {
-                context: "computing service_map_calls".into(),
-                source,
-            },
-            e => e,
-        })
+    super::collect_streaming(calls_of(ws.scan(Frame::Spans)?)?).map_err(|e| match e {
+        Error::Polars { source, .. } => Error::Polars {
+            context: "computing service_map_calls".into(),
+            source,
+        },
+        e => e,
+    })
 }
 
 /// Whether the cache file is readable Parquet in the current schema (its metadata only).
