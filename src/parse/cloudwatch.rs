@@ -883,6 +883,30 @@ mod fast {
             }
         }
 
+        /// `{` and the whitespace after it: `Some(true)` when the object is empty (its `}` read
+        /// too), `Some(false)` when a member follows, `None` when `pos` holds no object.
+        fn open_object(&mut self) -> Option<bool> {
+            if !self.eat(b'{') {
+                return None;
+            }
+            self.ws();
+            Some(self.eat(b'}'))
+        }
+
+        /// A member's key at `pos` (read by `read`), then `:` and whitespace: the value is next.
+        fn member(&mut self, read: impl FnOnce(&mut Self) -> Option<&'a str>) -> Option<&'a str> {
+            if self.peek() != Some(b'"') {
+                return None;
+            }
+            let key = read(self)?;
+            self.ws();
+            if !self.eat(b':') {
+                return None;
+            }
+            self.ws();
+            Some(key)
+        }
+
         /// The string at `pos` (which holds `"`) when it has no escape, checked as serde
         /// checks it (no raw control character, valid UTF-8); `None` otherwise.
         fn string(&mut self) -> Option<&'a str> {
@@ -1015,23 +1039,11 @@ mod fast {
     /// escapes (`message_in_buf`). `None` when serde must read it.
     fn event<'a>(s: &mut Scan<'a>, buf: &mut Vec<u8>) -> Option<EventFields<'a>> {
         let mut f = EventFields::default();
-        if !s.eat(b'{') {
-            return None;
-        }
-        s.ws();
-        if s.eat(b'}') {
+        if s.open_object()? {
             return Some(f);
         }
         loop {
-            if s.peek() != Some(b'"') {
-                return None;
-            }
-            let key = s.key()?;
-            s.ws();
-            if !s.eat(b':') {
-                return None;
-            }
-            s.ws();
+            let key = s.member(Scan::key)?;
             let slot = match key {
                 "timestamp" => &mut f.timestamp,
                 "message" => {
@@ -1109,24 +1121,12 @@ mod fast {
         sink: &mut Sink<'_, '_, '_>,
         emitted: &mut usize,
     ) -> Option<()> {
-        if !s.eat(b'{') {
-            return None;
-        }
-        s.ws();
-        if s.eat(b'}') {
+        if s.open_object()? {
             return Some(());
         }
         let mut seen_events = false;
         loop {
-            if s.peek() != Some(b'"') {
-                return None;
-            }
-            let key = s.string()?;
-            s.ws();
-            if !s.eat(b':') {
-                return None;
-            }
-            s.ws();
+            let key = s.member(Scan::string)?;
             if key == "events" {
                 if seen_events {
                     return None;
