@@ -878,3 +878,100 @@ fn cost_per_route_entry_points_from_xray_and_functions() {
     );
     assert!(agrees(usd[1].unwrap(), x86(10.0), 6), "{usd:?}");
 }
+
+/// A trace with no API entry enters through its first invocation by start time, whatever the
+/// functions' names; invocations starting in the same millisecond go by function name.
+#[test]
+fn cost_per_route_first_function_is_the_earliest_invocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open_or_create(dir.path().join("ws")).unwrap();
+    let (later, same_ms) = (
+        "1-6a000000-00000000000000000000000a",
+        "1-6a000000-00000000000000000000000b",
+    );
+    let t0: i64 = 1_790_000_000_000; // ms
+    // One FilterLogEvents document per function: (request ID, start ms, trace).
+    let doc = |group: &str, invocations: &[(&str, i64, &str)]| {
+        let mut events = Vec::new();
+        for (i, (id, at, trace)) in invocations.iter().enumerate() {
+            for (k, (dt, line)) in [
+                (0, format!("START RequestId: {id} Version: $LATEST\n")),
+                (100, format!("END RequestId: {id}\n")),
+                (
+                    100,
+                    format!(
+                        "REPORT RequestId: {id}\tDuration: 100.00 ms\tBilled Duration: 100 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t\nXRAY TraceId: {trace}\tSegmentId: 0000000000000001\tSampled: true\t\n"
+                    ),
+                ),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                events.push(serde_json::json!({
+                    "logStreamName": "2026/09/21/[$LATEST]abc",
+                    "timestamp": at + dt,
+                    "message": line,
+                    "ingestionTime": at + dt + 50,
+                    "eventId": format!("{group}-{i}-{k}"),
+                }));
+            }
+        }
+        serde_json::json!({ "events": events }).to_string()
+    };
+    // `zeta` starts `later` 0.5 s before `alpha`; in `same_ms` both start at t0 + 10 s.
+    let inputs = [
+        (
+            "zeta",
+            doc(
+                "zeta",
+                &[
+                    ("aaaaaaaa-0000-4000-8000-000000000001", t0, later),
+                    ("aaaaaaaa-0000-4000-8000-000000000002", t0 + 10_000, same_ms),
+                ],
+            ),
+        ),
+        (
+            "alpha",
+            doc(
+                "alpha",
+                &[
+                    ("bbbbbbbb-0000-4000-8000-000000000001", t0 + 500, later),
+                    ("bbbbbbbb-0000-4000-8000-000000000002", t0 + 10_000, same_ms),
+                ],
+            ),
+        ),
+    ];
+    for (name, text) in inputs {
+        let p = dir.path().join(format!("{name}.json"));
+        std::fs::write(&p, text).unwrap();
+        let opts = skylens::source::files::ImportOptions {
+            log_group: Some(format!("/aws/lambda/{name}")),
+        };
+        let r = skylens::source::files::import_files(&ws, &[p], &opts).unwrap();
+        assert_eq!(r[0].added.get("invocations").copied(), Some(2), "{r:?}");
+    }
+    let df = run_report(&ws, "cost-per-route", Window::default(), &Params::default()).unwrap();
+    let (route, kind, req, n) = (
+        strs(&df, "route"),
+        strs(&df, "kind"),
+        i64s(&df, "requests"),
+        i64s(&df, "invocations"),
+    );
+    let got: BTreeMap<(String, String), (i64, i64)> = (0..df.height())
+        .map(|i| {
+            (
+                (route[i].clone().unwrap(), kind[i].clone().unwrap()),
+                (req[i].unwrap(), n[i].unwrap()),
+            )
+        })
+        .collect();
+    let want: BTreeMap<(String, String), (i64, i64)> = [
+        // `later`: zeta started first although alpha sorts first by name.
+        (("zeta".to_string(), "function".to_string()), (1, 2)),
+        // `same_ms`: a tie in the millisecond goes to the first name.
+        (("alpha".to_string(), "function".to_string()), (1, 2)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got, want, "{df}");
+}
