@@ -22,13 +22,12 @@ mod common;
 /// The allocator of the `skylens` binary, so the bench measures what users run.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use common::{have_duckdb, peak_rss_mb};
+use common::{have_duckdb, measure_investigations};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use skylens::analysis::investigate::{InvestigateOptions, Investigator};
 use skylens::analysis::{Window, run_sql};
 use skylens::export::cells;
 use skylens::source::demo::DemoOptions;
@@ -101,53 +100,6 @@ fn ids(ws: &Workspace) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
-/// Child: open (cold or warm), then investigate every ID; prints one MEASURE line per kind.
-fn child(ws_dir: &Path, cold: bool) {
-    if cold {
-        let _ = std::fs::remove_dir_all(ws_dir.join("index/investigate"));
-    }
-    let ws = Workspace::open(ws_dir).expect("workspace");
-    let sets = ids(&ws);
-    let t = Instant::now();
-    let inv = Investigator::open(&ws).expect("open");
-    println!(
-        "MEASURE open {:.3} 0 {:.1}",
-        t.elapsed().as_secs_f64() * 1e3,
-        peak_rss_mb()
-    );
-    if cold {
-        return;
-    }
-    for (kind, list) in sets {
-        let mut ms = Vec::new();
-        let mut rows = 0usize;
-        for id in &list {
-            let t = Instant::now();
-            match inv.investigate(id, &InvestigateOptions::default()) {
-                Ok(r) => rows += r.timeline.height(),
-                Err(e) => assert_eq!(e.code(), "not_found", "{id}: {e}"),
-            }
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        let (p50, p95, max) = stats(&mut ms);
-        println!(
-            "MEASURE {} {p50:.3} {p95:.3} {max:.3} {:.1} {:.1}",
-            kind.replace(' ', "_"),
-            rows as f64 / list.len().max(1) as f64,
-            peak_rss_mb()
-        );
-    }
-}
-
-fn stats(ms: &mut [f64]) -> (f64, f64, f64) {
-    if ms.is_empty() {
-        return (0.0, 0.0, 0.0);
-    }
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.95), ms[ms.len() - 1])
-}
-
 fn spawn(args: &[String]) -> Vec<Vec<String>> {
     let exe = std::env::current_exe().expect("exe");
     let out = Command::new(exe).args(args).output().expect("child");
@@ -209,7 +161,12 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     if args.first().map(String::as_str) == Some("child") {
-        child(Path::new(&args[1]), args[2] == "cold");
+        measure_investigations(Path::new(&args[1]), args[2] == "cold", |ws| {
+            ids(ws)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        });
         return;
     }
     let nums: Vec<u64> = args.iter().filter_map(|a| a.parse().ok()).collect();

@@ -55,7 +55,7 @@ mod common;
 /// The allocator of the `skylens` binary, so the bench measures what users run.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use common::{have_duckdb, peak_rss_mb};
+use common::{have_duckdb, measure_investigations, ms_since, peak_rss_mb, stats};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use polars::prelude::*;
-use skylens::analysis::investigate::{InvestigateOptions, Investigator};
 use skylens::analysis::{Params, REPORTS, Window, run_report, run_sql, service_map};
 use skylens::export::cells;
 use skylens::model::{Frame, invocations, logs, spans};
@@ -83,10 +82,6 @@ const ROUNDS: usize = 3;
 const IDS_PER_KIND: usize = 10;
 const DUCKDB_IDS_PER_KIND: usize = 3;
 const US_PER_DAY: i64 = 86_400_000_000;
-
-fn ms_since(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1e3
-}
 
 /// How the workspace was tiled from the base demo.
 #[derive(Debug, Clone)]
@@ -343,15 +338,6 @@ fn ids(ws: &Workspace) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
-fn stats(ms: &mut [f64]) -> (f64, f64, f64) {
-    if ms.is_empty() {
-        return (0.0, 0.0, 0.0);
-    }
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.95), ms[ms.len() - 1])
-}
-
 /// Child processes: `child calls|report NAME|all|investigate cold|warm IDS|sql Q|compare WS`.
 fn child(args: &[String]) {
     let ws_dir = Path::new(args.last().expect("workspace"));
@@ -405,36 +391,7 @@ fn child(args: &[String]) {
             println!("MEASURE total {p50:.3} {first:.3} {:.1}", peak_rss_mb());
         }
         "investigate" => {
-            let cold = args[2] == "cold";
-            if cold {
-                let _ = std::fs::remove_dir_all(ws_dir.join("index/investigate"));
-            }
-            let ws = Workspace::open(ws_dir).expect("workspace");
-            let sets = read_ids(Path::new(&args[3]));
-            let t = Instant::now();
-            let inv = Investigator::open(&ws).expect("open");
-            println!("MEASURE open {:.3} 0 {:.1}", ms_since(t), peak_rss_mb());
-            if cold {
-                return;
-            }
-            for (kind, list) in sets {
-                let mut ms = Vec::new();
-                let mut rows = 0usize;
-                for id in &list {
-                    let t = Instant::now();
-                    match inv.investigate(id, &InvestigateOptions::default()) {
-                        Ok(r) => rows += r.timeline.height(),
-                        Err(e) => assert_eq!(e.code(), "not_found", "{id}: {e}"),
-                    }
-                    ms.push(ms_since(t));
-                }
-                let (p50, p95, max) = stats(&mut ms);
-                println!(
-                    "MEASURE {kind} {p50:.3} {p95:.3} {max:.3} {:.1} {:.1}",
-                    rows as f64 / list.len().max(1) as f64,
-                    peak_rss_mb()
-                );
-            }
+            measure_investigations(ws_dir, args[2] == "cold", |_| read_ids(Path::new(&args[3])));
         }
         "sql" => {
             // Profiling aid: one report (by name) or SQL file, default parameters, on the
@@ -836,16 +793,9 @@ fn main() {
     // Reports as run_report runs them (streaming engine, pre-filters) against their SQL on
     // the in-memory engine with neutral parameters: the results must be identical.
     let cmp = spawn(&["compare", &ws_arg]);
-    let same: Vec<&str> = cmp
-        .iter()
-        .filter(|m| m[2] == "SAME")
-        .map(|m| m[1].as_str())
-        .collect();
-    let differ: Vec<&str> = cmp
-        .iter()
-        .filter(|m| m[2] != "SAME")
-        .map(|m| m[1].as_str())
-        .collect();
+    let (same, differ): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
+        cmp.iter().partition(|m| m[2] == "SAME");
+    let differ: Vec<&str> = differ.iter().map(|m| m[1].as_str()).collect();
     println!(
         "\nrun_report (streaming engine) vs the same SQL on the in-memory engine: {} of {} reports identical{}",
         same.len(),

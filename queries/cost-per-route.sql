@@ -22,12 +22,8 @@
 -- segment the MIN of a zero-padded time followed by the route.
 WITH by_region AS (
     -- the functions and regions invoked
-    SELECT function, region, COUNT(*) AS n
-    FROM (
-        SELECT COALESCE(function, '(unknown)') AS function, COALESCE(region, '') AS region
-        FROM invocations
-    ) AS i
-    GROUP BY function, region
+    SELECT DISTINCT COALESCE(function, '(unknown)') AS function, COALESCE(region, '') AS region
+    FROM invocations
 ),
 one_region AS (
     -- the region of a function seen in exactly one region

@@ -16,19 +16,7 @@ fn reports_agree_with_what_the_demo_generated() {
         ..Default::default()
     };
     let generated = skylens::source::demo::generate(&raw, &opts).unwrap();
-    let items = generated
-        .files
-        .iter()
-        .map(|f| {
-            (
-                f.path.clone(),
-                skylens::parse::ParseContext {
-                    log_group: f.log_group.clone(),
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
+    let items = generated.import_items();
     let reports = skylens::source::files::import_paths(&ws, items, |_, _| {
         skylens::workspace::manifest::Origin::Demo {
             seed: 42,

@@ -23,19 +23,7 @@ fn demo(requests: u64) -> (tempfile::TempDir, DemoExample) {
         ..Default::default()
     };
     let generated = skylens::source::demo::generate(&raw, &opts).unwrap();
-    let items = generated
-        .files
-        .iter()
-        .map(|f| {
-            (
-                f.path.clone(),
-                skylens::parse::ParseContext {
-                    log_group: f.log_group.clone(),
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
+    let items = generated.import_items();
     skylens::source::files::import_paths(&ws, items, |_, _| {
         skylens::workspace::manifest::Origin::Demo {
             seed: opts.seed,

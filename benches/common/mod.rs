@@ -1,6 +1,12 @@
-//! Helpers shared by the bench harnesses (`mod common;` in each).
+//! Helpers shared by the bench harnesses (`mod common;` in each; not every bench uses all).
+#![allow(dead_code)]
 
+use std::path::Path;
 use std::process::Command;
+use std::time::Instant;
+
+use skylens::analysis::investigate::{InvestigateOptions, Investigator};
+use skylens::workspace::Workspace;
 
 /// Peak resident set size of this process so far, in MB (`VmHWM`; 0 where /proc is missing).
 pub fn peak_rss_mb() -> f64 {
@@ -35,4 +41,60 @@ pub fn have_duckdb(install: bool) -> bool {
     }
     eprintln!("duckdb is not installed for python3 (pip install duckdb); skipping the comparison");
     false
+}
+
+/// Milliseconds since `t`.
+pub fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+/// Median, p95 and maximum of `ms` (sorted in place); zeros when empty.
+pub fn stats(ms: &mut [f64]) -> (f64, f64, f64) {
+    if ms.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.95), ms[ms.len() - 1])
+}
+
+/// The investigate measurement of a child process: open the workspace at `ws_dir` for
+/// investigations (`cold`: after deleting its cached ID filters, and stop there), then
+/// investigate every ID of the sets `ids` returns (kind, IDs). Prints `MEASURE open MS 0 RSS`,
+/// then per kind `MEASURE KIND P50 P95 MAX ROWS_PER_ID RSS`; an ID may only be unknown.
+pub fn measure_investigations(
+    ws_dir: &Path,
+    cold: bool,
+    ids: impl FnOnce(&Workspace) -> Vec<(String, Vec<String>)>,
+) {
+    if cold {
+        let _ = std::fs::remove_dir_all(ws_dir.join("index/investigate"));
+    }
+    let ws = Workspace::open(ws_dir).expect("workspace");
+    let sets = ids(&ws);
+    let t = Instant::now();
+    let inv = Investigator::open(&ws).expect("open");
+    println!("MEASURE open {:.3} 0 {:.1}", ms_since(t), peak_rss_mb());
+    if cold {
+        return;
+    }
+    for (kind, list) in sets {
+        let mut ms = Vec::new();
+        let mut rows = 0usize;
+        for id in &list {
+            let t = Instant::now();
+            match inv.investigate(id, &InvestigateOptions::default()) {
+                Ok(r) => rows += r.timeline.height(),
+                Err(e) => assert_eq!(e.code(), "not_found", "{id}: {e}"),
+            }
+            ms.push(ms_since(t));
+        }
+        let (p50, p95, max) = stats(&mut ms);
+        println!(
+            "MEASURE {} {p50:.3} {p95:.3} {max:.3} {:.1} {:.1}",
+            kind.replace(' ', "_"),
+            rows as f64 / list.len().max(1) as f64,
+            peak_rss_mb()
+        );
+    }
 }

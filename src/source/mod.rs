@@ -13,7 +13,6 @@ pub mod pull;
 pub mod xray;
 
 use crate::error::{Error, Result};
-use crate::parse::ParseContext;
 use crate::workspace::Workspace;
 use crate::workspace::manifest::Origin;
 
@@ -40,19 +39,7 @@ pub fn import_demo(
         tmp.path().to_path_buf()
     };
     let generated = demo::generate(&dir, opts)?;
-    let items = generated
-        .files
-        .iter()
-        .map(|f| {
-            (
-                f.path.clone(),
-                ParseContext {
-                    log_group: f.log_group.clone(),
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
+    let items = generated.import_items();
     let (seed, requests) = (opts.seed, opts.requests);
     files::import_paths(ws, items, move |_, _| Origin::Demo { seed, requests })
 }

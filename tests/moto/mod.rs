@@ -389,18 +389,12 @@ pub fn demo_costs(files: &DemoFiles) -> BTreeMap<String, serde_json::Value> {
 /// The demo files as import inputs (path, parse context with the pull's region and account).
 pub fn import_items(files: &DemoFiles) -> Vec<(PathBuf, skylens::parse::ParseContext)> {
     files
-        .files
-        .iter()
-        .map(|f| {
-            (
-                f.path.clone(),
-                skylens::parse::ParseContext {
-                    log_group: f.log_group.clone(),
-                    region: Some(REGION.to_string()),
-                    account: Some(ACCOUNT.to_string()),
-                    ..Default::default()
-                },
-            )
+        .import_items()
+        .into_iter()
+        .map(|(path, mut ctx)| {
+            ctx.region = Some(REGION.to_string());
+            ctx.account = Some(ACCOUNT.to_string());
+            (path, ctx)
         })
         .collect()
 }

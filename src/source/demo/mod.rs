@@ -90,6 +90,24 @@ pub struct DemoFiles {
     pub stats: DemoStats,
 }
 
+impl DemoFiles {
+    /// The files as import inputs: each path with its parse context (its log group).
+    pub fn import_items(&self) -> Vec<(PathBuf, crate::parse::ParseContext)> {
+        self.files
+            .iter()
+            .map(|f| {
+                (
+                    f.path.clone(),
+                    crate::parse::ParseContext {
+                        log_group: f.log_group.clone(),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
 /// One file written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoFile {

@@ -567,18 +567,7 @@ mod tests {
             },
         )
         .unwrap();
-        out.files
-            .iter()
-            .map(|f| {
-                (
-                    f.path.clone(),
-                    ParseContext {
-                        log_group: f.log_group.clone(),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect()
+        out.import_items()
     }
 
     fn sorted(ws: &Workspace, frame: Frame) -> DataFrame {
