@@ -17,7 +17,9 @@
 //!    shifted by `c × BASE_DAYS` days (so the workspace covers `copies × BASE_DAYS` = 30
 //!    contiguous days) and every ID (`event_id`, `request_id`, `trace_id`, `correlation_id`,
 //!    span `id`/`parent_id`/`segment_id`) suffixed with `-t<c>` (copy 0 keeps the demo's
-//!    IDs; placeholders such as `-` are left alone), so no two copies share an ID and each
+//!    IDs; placeholders such as `-` are left alone; the start time in an X-Ray trace ID
+//!    `1-<8 hex digits>-…` is shifted with the times, as it would be in real traces), so no
+//!    two copies share an ID and each
 //!    copy is a complete, consistent system (traces, async hops, cost). Message texts and
 //!    `fields` JSON keep the original IDs (no report reads IDs from them);
 //! 3. the shape has as many log lines as invocations, where the demo logs about 5.4
@@ -32,19 +34,22 @@
 //! - `service_map_calls`: the derived table the service-map reports read, computed from every
 //!   span and cached (`<ws>/index/service-map/`); computed once after each import, so the
 //!   reports below are measured with it cached, as they run in the app;
-//! - every report alone (`run_report` over the whole workspace, default parameters): time of
-//!   the first run in a fresh process, rows, peak RSS;
+//! - every report alone (`compute_report` over the whole workspace, default parameters): time
+//!   of the first run in a fresh process, rows, peak RSS;
 //! - all reports in one process, three rounds: per report the median, and the total of a
 //!   round (first and median) — "all standard reports together": every report is standard;
+//! - the report cache (`analysis::results`): the warm-up the CLI runs after an import (every
+//!   report computed and saved), then, in a fresh process, all reports as `skylens report`
+//!   answers them afterwards (`run_report` reading the saved results), three rounds;
 //! - `investigate` per ID kind with the workspace open (ID filters built, then cached):
 //!   median, p95, max over a few IDs;
 //! - DuckDB (`benches/duckdb_reports.py`, `benches/duckdb_investigate.py`): the same SQL files,
 //!   translated mechanically to DuckDB's dialect, over the same Parquet files; the two
 //!   engines' results are compared (rows, and the sum of every numeric column).
 //!
-//! - a check that every report, as `run_report` runs it (Polars' streaming engine, the
+//! - a check that every report, as `compute_report` runs it (Polars' streaming engine, the
 //!   `slowest-invocations` pre-filter), returns exactly what its SQL returns on the in-memory
-//!   engine (`child compare`).
+//!   engine, and that its saved result is the same frame (`child compare`).
 //!
 //! It prints Markdown tables for `BENCHMARKS.md`. A profiling aid:
 //! `<bench binary> child sql REPORT|FILE.sql WORKSPACE` runs one query and prints its time
@@ -63,7 +68,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use polars::prelude::*;
-use skylens::analysis::{Params, REPORTS, Window, run_report, run_sql, service_map};
+use skylens::analysis::{
+    Params, REPORTS, Window, compute_report, results, run_report, run_sql, service_map,
+};
 use skylens::export::cells;
 use skylens::model::{Frame, invocations, logs, spans};
 use skylens::source::demo::DemoOptions;
@@ -204,6 +211,13 @@ fn placeholder(s: &str) -> bool {
             .any(|k| s.eq_ignore_ascii_case(k))
 }
 
+/// The start (epoch seconds) of an X-Ray trace ID `1-5759e988-…`.
+fn xray_epoch(v: &str) -> Option<i64> {
+    let hex = v.strip_prefix("1-")?.get(..8)?;
+    (v.as_bytes().get(10) == Some(&b'-')).then_some(())?;
+    i64::from_str_radix(hex, 16).ok()
+}
+
 /// FNV-1a of the copy number and a text: the deterministic sample of log lines.
 fn fnv(copy: u64, s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -245,7 +259,8 @@ fn tile(base: &Workspace, ws: &Workspace, shape: &Shape) {
     .expect("manifest");
 }
 
-/// Copy `copy` of one partition: log lines sampled, times shifted, IDs suffixed.
+/// Copy `copy` of one partition: log lines sampled, times shifted, IDs suffixed (the start
+/// time in X-Ray trace IDs shifted too).
 fn copy_of(frame: Frame, df: &DataFrame, copy: u64, shape: &Shape) -> PolarsResult<DataFrame> {
     let mut df = df.clone();
     if frame == Frame::Logs && shape.log_fraction < 1.0 {
@@ -277,17 +292,20 @@ fn copy_of(frame: Frame, df: &DataFrame, copy: u64, shape: &Shape) -> PolarsResu
         .collect();
     let mut df = df.lazy().with_columns(times).collect()?;
     let suffix = format!("-t{copy}");
+    let shift_s = shift / 1_000_000;
     for name in id_columns(frame) {
+        let trace = name.ends_with("trace_id");
         let ca = df.column(name)?.str()?;
         let out: StringChunked = ca
             .iter()
             .map(|v| {
-                v.map(|v| {
-                    if placeholder(v) {
-                        v.to_string()
-                    } else {
-                        format!("{v}{suffix}")
+                v.map(|v| match xray_epoch(v) {
+                    // X-Ray trace IDs start with the trace's start time: shifted like the times.
+                    Some(epoch) if trace => {
+                        format!("1-{:08x}{}{suffix}", epoch + shift_s, &v[10..])
                     }
+                    _ if placeholder(v) => v.to_string(),
+                    _ => format!("{v}{suffix}"),
                 })
             })
             .collect();
@@ -338,7 +356,7 @@ fn ids(ws: &Workspace) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
-/// Child processes: `child calls|report NAME|all|investigate cold|warm IDS|sql Q|compare WS`.
+/// Child processes: `child calls|report NAME|all|warm|cached|investigate cold|warm IDS|sql Q|compare WS`.
 fn child(args: &[String]) {
     let ws_dir = Path::new(args.last().expect("workspace"));
     match args[1].as_str() {
@@ -358,7 +376,8 @@ fn child(args: &[String]) {
             let ws = Workspace::open(ws_dir).expect("workspace");
             let name = &args[2];
             let t = Instant::now();
-            let df = run_report(&ws, name, Window::default(), &Params::default()).expect("report");
+            let df =
+                compute_report(&ws, name, Window::default(), &Params::default()).expect("report");
             println!(
                 "MEASURE {name} {:.3} {} {:.1}",
                 ms_since(t),
@@ -376,7 +395,8 @@ fn child(args: &[String]) {
                 let round = Instant::now();
                 for (i, r) in REPORTS.iter().enumerate() {
                     let t = Instant::now();
-                    run_report(&ws, r.name, Window::default(), &Params::default()).expect("report");
+                    compute_report(&ws, r.name, Window::default(), &Params::default())
+                        .expect("report");
                     times[i].push(ms_since(t));
                 }
                 totals.push(ms_since(round));
@@ -389,6 +409,37 @@ fn child(args: &[String]) {
             let first = totals[0];
             let (p50, _, _) = stats(&mut totals);
             println!("MEASURE total {p50:.3} {first:.3} {:.1}", peak_rss_mb());
+        }
+        "warm" => {
+            // What the CLI does after an import: every report over all data, saved in the
+            // report cache (`analysis::results`). Old entries are removed first.
+            let ws = Workspace::open(ws_dir).expect("workspace");
+            clear_report_cache(ws_dir);
+            let t = Instant::now();
+            let failed = results::warm(&ws);
+            assert!(failed.is_empty(), "warm: {failed:?}");
+            println!("MEASURE warm {:.3} 0 {:.1}", ms_since(t), peak_rss_mb());
+        }
+        "cached" => {
+            // Every report as `skylens report` runs it after that warm-up: open the workspace,
+            // read each saved result (`run_report`); rounds as in `all`.
+            let t = Instant::now();
+            let ws = Workspace::open(ws_dir).expect("workspace");
+            let open = ms_since(t);
+            let mut totals = Vec::new();
+            for _ in 0..ROUNDS {
+                let round = Instant::now();
+                for r in REPORTS {
+                    run_report(&ws, r.name, Window::default(), &Params::default()).expect("report");
+                }
+                totals.push(ms_since(round));
+            }
+            let first = totals[0];
+            let (p50, _, _) = stats(&mut totals);
+            println!(
+                "MEASURE cached {p50:.3} {first:.3} {:.1} {open:.3}",
+                peak_rss_mb()
+            );
         }
         "investigate" => {
             measure_investigations(ws_dir, args[2] == "cold", |_| read_ids(Path::new(&args[3])));
@@ -440,8 +491,13 @@ fn child(args: &[String]) {
             // as reports ran before); prints SAME or DIFF per report.
             let ws = Workspace::open(ws_dir).expect("workspace");
             for r in REPORTS {
-                let a =
+                let a = compute_report(&ws, r.name, Window::default(), &Params::default())
+                    .expect("report");
+                let saved =
                     run_report(&ws, r.name, Window::default(), &Params::default()).expect("report");
+                if !saved.equals_missing(&a) {
+                    println!("MEASURE compare {} DIFF saved result", r.name);
+                }
                 let mut params = Params::default();
                 if r.sql.contains("{{bucket_us}}") {
                     params.bucket_us = Some(
@@ -576,6 +632,16 @@ fn fmt_ms(v: f64) -> String {
     }
 }
 
+/// Remove the saved report results of a workspace (`<ws>/cache/report-*`).
+fn clear_report_cache(ws_dir: &Path) {
+    let dir = ws_dir.join("cache");
+    for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        if e.file_name().to_string_lossy().starts_with("report-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 fn num(s: &str) -> f64 {
     s.parse().unwrap_or(f64::NAN)
 }
@@ -618,6 +684,8 @@ fn main() {
         .map(|r| spawn(&["report", r.name, &ws_arg]).remove(0))
         .collect();
     let all = spawn(&["all", &ws_arg]);
+    let warm = spawn(&["warm", &ws_arg]);
+    let cached = spawn(&["cached", &ws_arg]);
     let sets = ids(&ws);
     let ids_file = tempfile::NamedTempFile::new().expect("temp");
     write_ids(ids_file.path(), &sets, IDS_PER_KIND);
@@ -696,6 +764,23 @@ fn main() {
         "| workspace open (reports) | | {} | {} | | | |",
         all[0][1], all[0][3]
     );
+    println!(
+        "| after an import: every report computed and saved (`results::warm`, as the CLI does) | | {} | {} | | | |",
+        fmt_ms(num(&warm[0][1])),
+        warm[0][3]
+    );
+    let c = &cached[0];
+    println!(
+        "| **all reports, results saved** (workspace opened in {} ms, then `run_report` each) | **{}** | {} (first round) | {} | | {dt} | {} |",
+        fmt_ms(num(&c[4])),
+        fmt_ms(num(&c[1])),
+        fmt_ms(num(&c[2])),
+        c[3],
+        match duck_get("total", "reports") {
+            Some(d) => format!("{:.0}×", num(&d[3]) / num(&c[1])),
+            None => String::new(),
+        }
+    );
     if !drss.is_empty() {
         println!("\nDuckDB peak RSS: {drss} MB running every report (threads = 2).");
     }
@@ -742,7 +827,7 @@ fn main() {
         println!("| --- | --- | --- |");
         for r in REPORTS {
             let df =
-                run_report(&ws, r.name, Window::default(), &Params::default()).expect("report");
+                compute_report(&ws, r.name, Window::default(), &Params::default()).expect("report");
             let drows = duck_get("report", r.name)
                 .and_then(|d| d.get(4).cloned())
                 .unwrap_or_default();

@@ -1,7 +1,7 @@
 //! The demo generator knows what it wrote (`DemoStats`); the parsers, the invocation assembler
 //! and the reports must find exactly that from the raw files.
 
-use skylens::analysis::{Params, Window, run_report};
+use skylens::analysis::{Params, Window, compute_report};
 use skylens::export::{Cell, cells};
 use skylens::source::demo::DemoOptions;
 use skylens::workspace::Workspace;
@@ -40,8 +40,8 @@ fn reports_agree_with_what_the_demo_generated() {
         );
     }
 
-    let cold = run_report(&ws, "cold-starts", Window::default(), &Params::default()).unwrap();
-    let lat = run_report(&ws, "latency", Window::default(), &Params::default()).unwrap();
+    let cold = compute_report(&ws, "cold-starts", Window::default(), &Params::default()).unwrap();
+    let lat = compute_report(&ws, "latency", Window::default(), &Params::default()).unwrap();
     let num = |c: &Cell| c.text().parse::<u64>().unwrap();
     for f in &generated.stats.functions {
         let row = cells(&cold)

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use skylens::analysis::params::parse_by;
 use skylens::analysis::prices::{Arch, ArchMap};
-use skylens::analysis::{Params, Window, run_report};
+use skylens::analysis::{Params, Window, compute_report};
 use skylens::model::Frame;
 use skylens::workspace::Workspace;
 
@@ -116,7 +116,7 @@ fn latency_percentiles_match_a_plain_rust_computation() {
             *m.entry(f.as_str()).or_default() += 1;
             m
         });
-    let lat = run_report(&ws, "latency", Window::default(), &Params::default()).unwrap();
+    let lat = compute_report(&ws, "latency", Window::default(), &Params::default()).unwrap();
     let names = strs(&lat, "function");
     assert_eq!(names.len(), exact.len(), "one row per function");
     let (p50, p90, p99, n) = (
@@ -146,7 +146,7 @@ fn latency_percentiles_match_a_plain_rust_computation() {
             bucket_us: bucket,
             ..Params::default()
         };
-        let ts = run_report(&ws, "latency-timeseries", Window::default(), &params).unwrap();
+        let ts = compute_report(&ws, "latency-timeseries", Window::default(), &params).unwrap();
         let keys: Vec<(i64, String)> = starts
             .iter()
             .zip(&functions)
@@ -300,9 +300,9 @@ fn spend_matches_plain_sums_and_each_grouping_adds_up_to_the_same_total() {
     let (_dir, ws) = demo_workspace();
     let costs = ws.read(Frame::Costs).unwrap();
     let all = Params::default();
-    let spend = run_report(&ws, "spend", Window::default(), &all).unwrap();
+    let spend = compute_report(&ws, "spend", Window::default(), &all).unwrap();
     assert_spend_equal("spend", &report_spend(&spend), &plain_spend(&costs, false));
-    let daily = run_report(&ws, "spend-daily", Window::default(), &all).unwrap();
+    let daily = compute_report(&ws, "spend-daily", Window::default(), &all).unwrap();
     assert_spend_equal(
         "spend-daily",
         &report_spend(&daily),
@@ -326,7 +326,7 @@ fn spend_matches_plain_sums_and_each_grouping_adds_up_to_the_same_total() {
         t > 1.0 && totals.values().all(|v| (v - t).abs() < 1e-6),
         "{totals:?}"
     );
-    let team = run_report(
+    let team = compute_report(
         &ws,
         "spend",
         Window::default(),
@@ -494,7 +494,7 @@ fn overlapping_cost_imports_are_counted_once() {
             by: by.map(|b| parse_by(b).unwrap()),
             ..Params::default()
         };
-        report_spend(&run_report(&ws, "spend", window, &p).unwrap())
+        report_spend(&compute_report(&ws, "spend", window, &p).unwrap())
     };
     let want: BTreeMap<_, _> = [
         row("SERVICE", lambda, 16.0, true),
@@ -543,7 +543,7 @@ fn overlapping_cost_imports_are_counted_once() {
         by: Some(parse_by("tag:team").unwrap()),
         ..Params::default()
     };
-    let daily = report_spend(&run_report(&ws, "spend-daily", Window::default(), &p).unwrap());
+    let daily = report_spend(&compute_report(&ws, "spend-daily", Window::default(), &p).unwrap());
     let d = |s: &str| skylens::parse::time::parse_iso(s).unwrap();
     let drow = |day: &str, k: &str, a: f64, e: bool| {
         (
@@ -613,7 +613,7 @@ fn lambda_cost_matches_a_plain_rust_computation() {
             e.1 += gb_s;
             e.2 += usd;
         }
-        let df = run_report(&ws, "cost-per-function", Window::default(), &params).unwrap();
+        let df = compute_report(&ws, "cost-per-function", Window::default(), &params).unwrap();
         let (f, n, gb, total, req, per_m) = (
             strs(&df, "function"),
             i64s(&df, "invocations"),
@@ -694,7 +694,7 @@ fn lambda_cost_matches_a_plain_rust_computation() {
             e.1 += 1;
             e.2 += usd;
         }
-        let df = run_report(&ws, "cost-per-route", Window::default(), &params).unwrap();
+        let df = compute_report(&ws, "cost-per-route", Window::default(), &params).unwrap();
         let (route, kind, req, n, total) = (
             strs(&df, "route"),
             strs(&df, "kind"),
@@ -734,7 +734,7 @@ fn lambda_cost_matches_a_plain_rust_computation() {
     // The demo bills Lambda in Cost Explorer at the same x86_64 prices: the estimate from the
     // REPORT lines and the spend on `AWS Lambda` agree.
     let est: f64 = f64s(
-        &run_report(
+        &compute_report(
             &ws,
             "cost-per-function",
             Window::default(),
@@ -746,7 +746,7 @@ fn lambda_cost_matches_a_plain_rust_computation() {
     .into_iter()
     .flatten()
     .sum();
-    let spend = run_report(
+    let spend = compute_report(
         &ws,
         "spend",
         Window::default(),
@@ -821,7 +821,7 @@ fn cost_per_route_entry_points_from_xray_and_functions() {
         arch: ArchMap::parse(&["worker=arm64".into()]).unwrap(),
         ..Params::default()
     };
-    let df = run_report(&ws, "cost-per-route", Window::default(), &params).unwrap();
+    let df = compute_report(&ws, "cost-per-route", Window::default(), &params).unwrap();
     let (route, kind, req, n, usd) = (
         strs(&df, "route"),
         strs(&df, "kind"),
@@ -866,7 +866,7 @@ fn cost_per_route_entry_points_from_xray_and_functions() {
         assert_eq!((gr, gc), (*r, *c), "{k:?}");
         assert!(agrees(gu, *u, 6), "{k:?}: {gu} vs {u}");
     }
-    let per_fn = run_report(&ws, "cost-per-function", Window::default(), &params).unwrap();
+    let per_fn = compute_report(&ws, "cost-per-function", Window::default(), &params).unwrap();
     assert_eq!(
         strs(&per_fn, "function"),
         [Some("worker".to_string()), Some("api-fn".to_string())]
@@ -950,7 +950,7 @@ fn cost_per_route_first_function_is_the_earliest_invocation() {
         let r = skylens::source::files::import_files(&ws, &[p], &opts).unwrap();
         assert_eq!(r[0].added.get("invocations").copied(), Some(2), "{r:?}");
     }
-    let df = run_report(&ws, "cost-per-route", Window::default(), &Params::default()).unwrap();
+    let df = compute_report(&ws, "cost-per-route", Window::default(), &Params::default()).unwrap();
     let (route, kind, req, n) = (
         strs(&df, "route"),
         strs(&df, "kind"),

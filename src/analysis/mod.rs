@@ -6,6 +6,7 @@
 pub mod investigate;
 pub mod params;
 pub mod prices;
+pub mod results;
 pub mod service_map;
 
 use polars::prelude::*;
@@ -387,8 +388,24 @@ pub(crate) fn collect_streaming(lf: LazyFrame) -> Result<DataFrame> {
     }
 }
 
-/// Run a named report and check its columns against the contract.
+/// Run a named report: its saved result when the workspace hasn't changed since it was
+/// computed with the same window and parameters ([`results`]), else [`compute_report`] (and
+/// save it).
 pub fn run_report(
+    ws: &Workspace,
+    name: &str,
+    window: Window,
+    params: &Params,
+) -> Result<DataFrame> {
+    let r = report(name)?;
+    results::cached(ws, r, window, params, || {
+        compute_report(ws, name, window, params)
+    })
+}
+
+/// Compute a named report from the frames (never from the report cache) and check its
+/// columns against the contract.
+pub fn compute_report(
     ws: &Workspace,
     name: &str,
     window: Window,

@@ -13,7 +13,9 @@
 //! of the parent" is two equality joins.
 //!
 //! The calls are a materialised view: computed over all spans the first time a query reads
-//! them after the spans changed, and cached in `<workspace>/index/service-map/calls.parquet`
+//! them after the spans changed (in passes over ranges of trace IDs, [`SPANS_PER_PASS`] spans
+//! each, so memory does not grow with the workspace), and cached in
+//! `<workspace>/index/service-map/calls.parquet`
 //! with a stamp of the SQL and of every spans partition file (size, mtime); later queries read
 //! the cache. A window keeps the calls that start inside it (links across the window's edge
 //! are kept). The cache is derived data: safe to delete.
@@ -164,7 +166,7 @@ pub fn materialized_calls(ws: &Workspace) -> Result<DataFrame> {
     match current_calls(ws)? {
         Calls::Cached(path) => match read_cache(&path) {
             Some(df) => Ok(df),
-            None => compute_calls(ws),
+            None => compute_calls(ws, &passes(ws, SPANS_PER_PASS)?),
         },
         Calls::Computed(df) => Ok(df),
     }
@@ -202,29 +204,150 @@ fn current_calls(ws: &Workspace) -> Result<Calls> {
     {
         return Ok(Calls::Cached(data));
     }
-    let df = compute_calls(ws)?;
-    if let Some(dir) = data.parent()
-        && std::fs::create_dir_all(dir).is_ok()
-        && crate::workspace::write_parquet_atomic(&data, df.clone()).is_ok()
-        && crate::workspace::write_atomic(&stamp_file, want.as_bytes()).is_ok()
-    {
+    let passes = passes(ws, SPANS_PER_PASS)?;
+    let written = data.parent().is_some_and(|dir| {
+        std::fs::create_dir_all(dir).is_ok() && write_calls(ws, &passes, &data).is_ok()
+    });
+    if written && crate::workspace::write_atomic(&stamp_file, want.as_bytes()).is_ok() {
         return Ok(Calls::Cached(data));
     }
-    Ok(Calls::Computed(df))
+    Ok(Calls::Computed(compute_calls(ws, &passes)?))
 }
 
-/// On Polars' streaming engine (the in-memory engine if it cannot run the plan): at 16.4M
-/// spans it took 53 s and 8.7 GB, against 65–104 s and 9.5–10.5 GB in memory
-/// (`benches/reports.rs`, loaded machine). Its joins hold hash tables of every span's trace
-/// and span IDs, which is what bounds its memory.
-fn compute_calls(ws: &Workspace) -> Result<DataFrame> {
-    super::collect_streaming(calls_of(ws.scan(Frame::Spans)?)?).map_err(|e| match e {
+/// Spans per pass when computing the calls: each pass computes the calls of a range of trace
+/// IDs, so the memory of the computation is bounded by the pass, not by the workspace (all
+/// 16.4M spans of the 10M bench in one pass peaked at 9.1 GB; `benches/reports.rs`).
+pub const SPANS_PER_PASS: u64 = 1_500_000;
+
+/// Characters of a trace ID that group the traces into passes: `1-5759e9` of
+/// `1-5759e988-bd862e3f…`, the trace's start in epoch seconds to 256 s.
+const TRACE_PREFIX_CHARS: i64 = 8;
+
+/// A range of trace IDs computed in one pass: `[from, to)` in string order, `None` open; the
+/// first range also holds the spans with no trace ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pass {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl Pass {
+    /// The spans of this pass.
+    fn filter(&self) -> Option<Expr> {
+        let t = || col(crate::model::spans::TRACE_ID);
+        let lo = self.from.as_ref().map(|f| t().gt_eq(lit(f.clone())));
+        let hi = self.to.as_ref().map(|h| t().lt(lit(h.clone())));
+        match (lo, hi) {
+            (None, None) => None,
+            (None, Some(hi)) => Some(hi.or(t().is_null())),
+            (Some(lo), None) => Some(lo),
+            (Some(lo), Some(hi)) => Some(lo.and(hi)),
+        }
+    }
+}
+
+/// Split the traces of `ws` into passes of about `per_pass` spans, on trace-ID prefixes
+/// ([`TRACE_PREFIX_CHARS`]): all the spans of one trace are in one pass, since every join of
+/// `queries/service-map-calls.sql` is within a trace. X-Ray trace IDs start with the trace's
+/// start time, so a pass reads the spans of a stretch of time, and the Parquet reader skips the
+/// row groups whose trace IDs (their min/max statistics) are outside it. A prefix holding more
+/// than `per_pass` spans is one pass on its own. One pass when the workspace is small.
+fn passes(ws: &Workspace, per_pass: u64) -> Result<Vec<Pass>> {
+    let t = crate::model::spans::TRACE_ID;
+    let counts = super::collect_streaming(
+        ws.scan(Frame::Spans)?
+            .select([col(t)
+                .str()
+                .slice(lit(0), lit(TRACE_PREFIX_CHARS))
+                .alias("p")])
+            .group_by([col("p")])
+            .agg([len().alias("n")])
+            .sort(["p"], SortMultipleOptions::default().with_nulls_last(false)),
+    )?;
+    let prefixes = counts.column("p").ctx("counting spans per trace")?;
+    let prefixes = prefixes.str().ctx("counting spans per trace")?;
+    let n = counts
+        .column("n")
+        .ctx("counting spans per trace")?
+        .cast(&DataType::UInt64)
+        .ctx("counting spans per trace")?;
+    let n = n.u64().ctx("counting spans per trace")?;
+    let mut cuts: Vec<String> = Vec::new();
+    let mut acc = 0u64;
+    for (p, k) in prefixes.iter().zip(n.iter()) {
+        let k = k.unwrap_or(0);
+        if let Some(p) = p
+            && acc > 0
+            && acc + k > per_pass
+        {
+            cuts.push(p.to_string());
+            acc = 0;
+        }
+        acc += k;
+    }
+    let mut bounds: Vec<Option<String>> = vec![None];
+    bounds.extend(cuts.into_iter().map(Some));
+    bounds.push(None);
+    Ok(bounds
+        .windows(2)
+        .map(|w| Pass {
+            from: w[0].clone(),
+            to: w[1].clone(),
+        })
+        .collect())
+}
+
+/// The calls of one pass, on Polars' streaming engine (the in-memory engine if it cannot run
+/// the plan). Its joins hold hash tables of the pass's trace and span IDs, which is what
+/// bounds its memory.
+fn pass_calls(ws: &Workspace, pass: &Pass) -> Result<DataFrame> {
+    let mut spans = ws.scan(Frame::Spans)?;
+    if let Some(f) = pass.filter() {
+        spans = spans.filter(f);
+    }
+    super::collect_streaming(calls_of(spans)?).map_err(|e| match e {
         Error::Polars { source, .. } => Error::Polars {
             context: "computing service_map_calls".into(),
             source,
         },
         e => e,
     })
+}
+
+/// The calls of every pass, in memory (when the cache cannot be written).
+fn compute_calls(ws: &Workspace, passes: &[Pass]) -> Result<DataFrame> {
+    let mut out = DataFrame::empty_with_schema(&calls_schema());
+    for p in passes {
+        out.vstack_mut_owned(pass_calls(ws, p)?)
+            .ctx("computing service_map_calls")?;
+    }
+    Ok(out)
+}
+
+/// Compute the calls pass by pass into the Parquet file `path` (a temporary file renamed over
+/// it at the end), one row group per pass.
+fn write_calls(ws: &Workspace, passes: &[Pass], path: &Path) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
+    {
+        let mut writer = ParquetWriter::new(tmp.as_file())
+            .with_compression(ParquetCompression::Lz4Raw)
+            .batched(&calls_schema())
+            .ctx("writing service_map_calls")?;
+        for p in passes {
+            let mut df = pass_calls(ws, p)?;
+            df.rechunk_mut_par();
+            writer.write_batch(&df).ctx("writing service_map_calls")?;
+        }
+        writer.finish().ctx("writing service_map_calls")?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
+    }
+    tmp.persist(path)
+        .map_err(|e| Error::io("renaming into", path, e.error))?;
+    Ok(())
 }
 
 /// Whether the cache file is readable Parquet in the current schema (its metadata only).
@@ -522,6 +645,90 @@ mod tests {
             ],
         ];
         assert_eq!(edges, want);
+    }
+
+    /// Every call, as text, sorted (passes write the calls in another order).
+    fn sorted_calls(df: &DataFrame) -> Vec<Vec<String>> {
+        let mut rows: Vec<Vec<String>> = crate::export::cells(df)
+            .into_iter()
+            .map(|r| r.iter().map(|c| c.text()).collect())
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn calls_computed_in_passes_are_the_calls_of_one_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open_or_create(dir.path().join("ws")).unwrap();
+        let opts = crate::source::demo::DemoOptions {
+            requests: 1_500,
+            days: 3,
+            ..Default::default()
+        };
+        crate::source::import_demo(&ws, &opts, false).unwrap();
+        // Spans with no trace ID and with IDs that are not X-Ray's, around the X-Ray ones.
+        let odd = |trace: &str, id: &str| {
+            span(
+                trace,
+                id,
+                None,
+                id,
+                "odd",
+                Some("AWS::ApiGateway::Stage"),
+                "segment",
+                None,
+                None,
+                5.0,
+                OK,
+            )
+        };
+        let odd_rows = spans_frame(vec![
+            odd("0-short", "o1"),
+            odd("1-", "o2"),
+            odd("zzz-not-xray", "o3"),
+            odd("1-5f000000-000000000000000000000009", "o4"),
+            odd("no trace", "o5"),
+        ]);
+        let extra = odd_rows
+            .with_column(
+                when(col("id").eq(lit("o5")))
+                    .then(lit(NULL).cast(DataType::String))
+                    .otherwise(col("trace_id"))
+                    .alias("trace_id"),
+            )
+            .collect()
+            .unwrap();
+        ws.write(Frame::Spans, extra).unwrap();
+
+        let one = passes(&ws, u64::MAX).unwrap();
+        assert_eq!(
+            one,
+            vec![Pass {
+                from: None,
+                to: None
+            }]
+        );
+        let whole = compute_calls(&ws, &one).unwrap();
+        let many = passes(&ws, 500).unwrap();
+        assert!(many.len() > 5, "{} passes", many.len());
+        let split = compute_calls(&ws, &many).unwrap();
+        assert!(whole.height() > 1_000, "{} calls", whole.height());
+        assert_eq!(sorted_calls(&split), sorted_calls(&whole));
+        assert!(
+            sorted_calls(&whole)
+                .iter()
+                .any(|r| r[0] == "-" || r[0].is_empty()),
+            "the span with no trace ID has its call"
+        );
+
+        // The cache file written pass by pass holds the same calls.
+        let path = dir.path().join("calls.parquet");
+        write_calls(&ws, &many, &path).unwrap();
+        assert_eq!(
+            sorted_calls(&read_cache(&path).unwrap()),
+            sorted_calls(&whole)
+        );
     }
 
     #[test]

@@ -43,15 +43,24 @@ pub struct App {
 }
 
 /// Compute and cache the first dashboard of the workspace in `dir` (its summary, and the
-/// overview and service map over all data), so the next launch shows it at once. The CLI calls
-/// it after an import, a demo or a pull.
+/// overview and service map over all data) and every report over all data
+/// ([`analysis::results::warm`]), so the next launch and the next `skylens report` show them at
+/// once. The CLI calls it after an import, a demo or a pull. The first failure is returned,
+/// after everything else was tried.
 pub fn warm_dashboard(dir: &Path) -> AppResult<()> {
     let app = App::open(dir)?;
     let all = TimeRange::default();
-    app.workspace_info()?;
-    app.overview(&all)?;
-    app.service_map(&all)?;
-    Ok(())
+    let screens = [
+        app.workspace_info().map(drop),
+        app.overview(&all).map(drop),
+        app.service_map(&all).map(drop),
+    ];
+    let reports = analysis::results::warm(&app.ws()?);
+    let first_report = reports.into_iter().next().map(|(_, e)| WireError::from(e));
+    match screens.into_iter().find_map(Result::err).or(first_report) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 impl App {

@@ -18,6 +18,7 @@
 //!   (a final figure replaces an estimate), and invocations merge field by field.
 //! - The manifest is written last.
 
+pub mod cache;
 pub mod manifest;
 
 use std::fs;
