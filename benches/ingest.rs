@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use skylens::analysis::{Params, Window, run_report};
+use skylens::analysis::{Params, Window, compute_report};
 use skylens::parse::ParseContext;
 use skylens::source::demo::{self, DemoOptions, KIND_LOGS};
 use skylens::source::files::{import_paths, parse_input};
@@ -151,7 +151,7 @@ fn child_e2e(files: &[(PathBuf, String)]) -> Measure {
     .expect("import");
     let events: u64 = reports.iter().map(|r| r.records).sum();
     for name in ["latency", "cold-starts"] {
-        let df = run_report(&ws, name, Window::default(), &Params::default()).expect("report");
+        let df = compute_report(&ws, name, Window::default(), &Params::default()).expect("report");
         std::hint::black_box(df.height());
     }
     Measure {
@@ -318,6 +318,7 @@ fn row(label: &str, threads: usize, m: &Measure) -> String {
 }
 
 fn main() {
+    common::tune_allocator();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

@@ -647,6 +647,7 @@ fn num(s: &str) -> f64 {
 }
 
 fn main() {
+    common::tune_allocator();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

@@ -18,17 +18,62 @@ pub trait ColumnBuf {
 }
 
 /// Nullable UTF-8 column.
-pub struct StrCol(StringChunkedBuilder);
+///
+/// A column whose rows all hold one value (the log group of a file, often the service) is
+/// kept as that value and a row count, and made at the end with the value stored once: the
+/// string builder would copy a value over 12 bytes into its buffer for every row. At the first
+/// row that differs, the rows so far are written to the builder and it takes every row after.
+pub struct StrCol {
+    name: &'static str,
+    builder: StringChunkedBuilder,
+    mode: StrMode,
+}
+
+/// What a [`StrCol`] holds so far.
+enum StrMode {
+    /// No row yet.
+    Empty,
+    /// `n` rows, all this value; none in the builder yet.
+    Same(Option<Box<str>>, usize),
+    /// Every row is in the builder.
+    Mixed,
+}
+
 impl ColumnBuf for StrCol {
     type Value<'a> = Option<&'a str>;
     fn with_capacity(name: &'static str, cap: usize) -> Self {
-        StrCol(StringChunkedBuilder::new(name.into(), cap))
+        StrCol {
+            name,
+            builder: StringChunkedBuilder::new(name.into(), cap),
+            mode: StrMode::Empty,
+        }
     }
     fn push(&mut self, v: Option<&str>) {
-        self.0.append_option(v)
+        match &mut self.mode {
+            StrMode::Mixed => self.builder.append_option(v),
+            StrMode::Same(same, n) if same.as_deref() == v => *n += 1,
+            StrMode::Same(same, n) => {
+                for _ in 0..*n {
+                    self.builder.append_option(same.as_deref());
+                }
+                self.builder.append_option(v);
+                self.mode = StrMode::Mixed;
+            }
+            StrMode::Empty => self.mode = StrMode::Same(v.map(Box::from), 1),
+        }
     }
     fn finish(self) -> Column {
-        self.0.finish().into_column()
+        let ca = match self.mode {
+            StrMode::Empty | StrMode::Mixed => self.builder.finish(),
+            StrMode::Same(None, n) => StringChunked::full_null(self.name.into(), n),
+            StrMode::Same(Some(v), n) => {
+                let mut ca = StringChunked::full(self.name.into(), &v, n);
+                // `full` marks the column sorted; the builder never does, and neither does this.
+                ca.set_sorted_flag(polars::series::IsSorted::Not);
+                ca
+            }
+        };
+        ca.into_column()
     }
 }
 

@@ -249,8 +249,12 @@ pub fn parse_platform_line(line: &str) -> Option<PlatformLine<'_>> {
 /// `Task timed out after 3.00 seconds`, optionally preceded by up to three tokens among a
 /// timestamp and a request ID (`<ts> <reqid> Task…`, `<ts> <reqid> <ts> Task…`, `<reqid> Task…`).
 fn parse_timeout(line: &str) -> Option<PlatformLine<'_>> {
+    // Built once: most application text lines come here, and building a searcher per line
+    // cost as much as the search.
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(TIMED_OUT));
     let head = &line.as_bytes()[..line.len().min(160)];
-    let at = memchr::memmem::find(head, TIMED_OUT.as_bytes())?;
+    let at = FINDER.find(head)?;
     // `at` is the byte index of an ASCII phrase, so it is a char boundary.
     let prefix = line.get(..at)?;
     let mut request_id = None;
@@ -312,12 +316,24 @@ fn split_word(s: &str) -> (&str, &str) {
 }
 
 /// Whether the words of `label` equal the space-separated words of `want` (ASCII case-insensitive).
+/// `want` is written with single spaces (a literal); compared byte-wise, without a `split`
+/// iterator per call (REPORT lines try up to eleven labels per pair).
 fn label_is(label: &[&str], want: &str) -> bool {
-    let mut it = want.split(' ');
-    label
-        .iter()
-        .all(|w| it.next().is_some_and(|x| x.eq_ignore_ascii_case(w)))
-        && it.next().is_none()
+    let mut rest = want.as_bytes();
+    for (i, w) in label.iter().enumerate() {
+        if i > 0 {
+            match rest.split_first() {
+                Some((b' ', r)) => rest = r,
+                _ => return false,
+            }
+        }
+        let w = w.as_bytes();
+        match rest.split_at_checked(w.len()) {
+            Some((head, tail)) if head.eq_ignore_ascii_case(w) => rest = tail,
+            _ => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 const UNITS: [&str; 6] = ["ms", "MB", "KB", "GB", "s", "seconds"];

@@ -526,3 +526,156 @@ fn helpers() {
         time::parse_iso("2023-07-19T16:15:46Z")
     );
 }
+
+#[test]
+fn key_fast_path_agrees_with_normalised_keys() {
+    // Every spelling `Key::classify` matches as it is, plus a few it normalises.
+    let keys = [
+        "timestamp",
+        "time",
+        "level",
+        "message",
+        "requestId",
+        "function_request_id",
+        "AWSRequestId",
+        "awsRequestId",
+        "xrayTraceId",
+        "xray_trace_id",
+        "traceId",
+        "correlation_id",
+        "correlationId",
+        "service",
+        "type",
+        "record",
+        "cold_start",
+        "coldStart",
+        "function_name",
+        "functionName",
+        "function_arn",
+        "functionArn",
+        "httpMethod",
+        "routeKey",
+        "resourcePath",
+        "path",
+        "status",
+        "requestTime",
+        "requestTimeEpoch",
+        "eventType",
+        "apiId",
+        "ip",
+        "sourceIp",
+        "protocol",
+        "responseLength",
+        "extendedRequestId",
+        "integrationLatency",
+        "responseLatency",
+        "connectionId",
+        "domainName",
+        "stage",
+        "integrationStatus",
+        "integrationError",
+        "integrationRequestId",
+        "caller",
+        "user",
+        "userAgent",
+        "messageId",
+        "location",
+        "function_memory_size",
+        "sampling_rate",
+        "Level",
+        "@timestamp",
+        "X-Amzn-Trace-Id",
+        "log.level",
+        "other",
+    ];
+    for k in keys {
+        assert_eq!(Key::classify(k), Key::classify_normalised(k), "{k}");
+    }
+    assert_eq!(Key::classify("function_request_id"), Key::RequestId);
+    assert_eq!(Key::classify("location"), Key::Other);
+}
+
+#[test]
+fn function_arn_pieces_match_split() {
+    fn by_split(arn: &str) -> Option<(&str, &str, &str)> {
+        let mut p = arn.split(':');
+        let v: Vec<&str> = (0..7).map_while(|_| p.next()).collect();
+        (v.len() == 7
+            && v[0] == "arn"
+            && v[2] == "lambda"
+            && v[5] == "function"
+            && !v[6].is_empty())
+        .then(|| (v[3], v[4], v[6]))
+    }
+    for arn in [
+        "arn:aws:lambda:us-east-1:123456789012:function:orders",
+        "arn:aws:lambda:us-east-1:123456789012:function:orders:12",
+        "arn:aws:lambda:eu-west-1:1:function:f:$LATEST:extra",
+        "arn:aws:lambda:us-east-1:123456789012:function:",
+        "arn:aws:lambda:us-east-1:123456789012:function",
+        "arn:aws:lambda::::function:x",
+        "arn:aws:sqs:us-east-1:1:function:x",
+        "arn:aws:lambda:r:a:layer:x",
+        ":::::::",
+        "",
+        "arn",
+        "arn:aws:lambda:é:ü:function:名前",
+    ] {
+        assert_eq!(parse_function_arn(arn), by_split(arn), "{arn}");
+    }
+}
+
+#[test]
+fn next_tok_matches_char_patterns() {
+    fn by_chars(s: &str) -> Option<(&str, &str)> {
+        let s = s.trim_start_matches([' ', '\t']);
+        if s.is_empty() {
+            return None;
+        }
+        let end = s.find([' ', '\t', '\n']).unwrap_or(s.len());
+        Some((&s[..end], &s[end..]))
+    }
+    for s in [
+        "",
+        " ",
+        "\t \t",
+        "a",
+        "  a b",
+        "\tét\u{e9} x",
+        "a\nb",
+        "\n a",
+        " x\t\ty ",
+        "名前 z",
+    ] {
+        assert_eq!(next_tok(s), by_chars(s), "{s:?}");
+    }
+}
+
+#[test]
+fn json_strings_written_as_serde_writes_them() {
+    let long = "x".repeat(40);
+    for s in [
+        "",
+        "plain",
+        "q\"uote",
+        "back\\slash",
+        "tab\there",
+        "nl\n",
+        "\u{1}",
+        "é ü 名前",
+        "\u{7f}",
+        "a/b",
+        long.as_str(),
+        &format!("{long}\""),
+        &format!("{long}\u{1f}"),
+        &format!("\\{long}"),
+    ] {
+        let mut buf = Vec::new();
+        write_json_str(&mut buf, s);
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            serde_json::to_string(s).unwrap(),
+            "{s:?}"
+        );
+    }
+}
