@@ -757,7 +757,7 @@ fn a_missing_permission_is_reported_and_the_rest_is_pulled() {
 /// tests of `source::pull::aws`), and the README's IAM policy grants exactly those actions.
 #[test]
 fn only_read_apis_are_called() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &common::manifest_dir();
     let aws_rs = root.join("src/source/pull/aws.rs");
     let mut files = Vec::new();
     let mut stack = vec![root.join("src")];

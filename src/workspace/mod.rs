@@ -540,13 +540,16 @@ fn merge_invocations(all: LazyFrame) -> LazyFrame {
         .select(order)
 }
 
-/// Write bytes to `path` through a temporary file in the same directory and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Write `path` atomically: `write` fills a temporary file in the same directory, which is
+/// synced and then renamed over `path`. On an error `path` is left as it was.
+pub fn write_file_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> Result<()>,
+) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| Error::io("writing", tmp.path().to_path_buf(), e))?;
+    write(tmp.as_file_mut())?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
@@ -555,23 +558,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Write bytes to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_file_atomic(path, |f| {
+        f.write_all(bytes)
+            .map_err(|e| Error::io("writing a temporary file for", path, e))
+    })
+}
+
 /// Write a frame as Parquet to `path` through a temporary file and a rename.
 pub fn write_parquet_atomic(path: &Path, mut df: DataFrame) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
-    {
-        let f = tmp.as_file();
+    write_file_atomic(path, |f| {
         // LZ4 (raw): on log text about 40% faster to write than Snappy, and a little smaller.
         ParquetWriter::new(f)
             .with_compression(ParquetCompression::Lz4Raw)
             .with_row_group_size(Some(ROW_GROUP_ROWS))
             .finish(&mut df)
             .ctx(&format!("writing {}", path.display()))?;
-        f.sync_all()
-            .map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
-    }
-    tmp.persist(path)
-        .map_err(|e| Error::io("renaming into", path, e.error))?;
-    Ok(())
+        Ok(())
+    })
 }

@@ -3,13 +3,21 @@
 
 use std::path::PathBuf;
 
+/// The repository this test runs from: the `CARGO_MANIFEST_DIR` cargo gives the test process,
+/// else the one compiled in (clones in other directories may share a target directory).
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// The shared AWS fixtures: `$SKYLENS_AWS_FIXTURES`, else `../shared/fixtures/aws` beside the
 /// repository. They are read in place and never copied into this repository.
 pub fn aws_fixtures() -> PathBuf {
     if let Ok(p) = std::env::var("SKYLENS_AWS_FIXTURES") {
         return PathBuf::from(p);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/aws")
+    manifest_dir().join("../shared/fixtures/aws")
 }
 
 /// Read one shared fixture; panics with a clear message when the fixture set is missing.
@@ -31,9 +39,7 @@ pub fn skylens_bin() -> PathBuf {
 /// Compare `actual` with the golden file `tests/golden/<name>`; with `SKYLENS_BLESS=1`
 /// (`cargo xtask bless`) rewrite the golden file instead.
 pub fn assert_golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
+    let path = manifest_dir().join("tests/golden").join(name);
     if std::env::var("SKYLENS_BLESS").is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();

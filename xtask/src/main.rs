@@ -15,11 +15,22 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+/// The project root: the parent of the xtask package. Taken from the `CARGO_MANIFEST_DIR`
+/// that `cargo run` gives this process (read once, before [`clean_cargo_env`] removes it), not
+/// the one compiled in: clones in other directories share one target directory, and cargo may
+/// reuse an xtask binary built from another clone.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        manifest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
+    .clone()
 }
 
 fn run(cmd: &mut Command) -> bool {
@@ -296,6 +307,7 @@ fn clean_cargo_env() {
 }
 
 fn main() -> ExitCode {
+    root();
     clean_cargo_env();
     let task = std::env::args().nth(1).unwrap_or_default();
     let ok = match task.as_str() {
