@@ -461,8 +461,8 @@ fn child(args: &[String]) {
                 );
             }
             let sql = skylens::analysis::render_sql(&text, &params);
-            let mut ctx = skylens::analysis::context(&ws, Window::default()).expect("context");
-            skylens::analysis::register_param_tables(&ctx, &params).expect("params");
+            let mut ctx = skylens::analysis::report_context(&ws, Window::default(), &params)
+                .expect("context");
             if sql.contains(service_map::CALLS_TABLE) {
                 service_map::register_cached_views(&ctx, &ws, Window::default()).expect("calls");
             }

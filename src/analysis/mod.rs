@@ -5,8 +5,10 @@
 
 pub mod investigate;
 pub mod params;
+pub mod passes;
 pub mod prices;
 pub mod results;
+pub mod route_costs;
 pub mod service_map;
 
 use polars::prelude::*;
@@ -287,9 +289,18 @@ pub fn register_param_tables(ctx: &SQLContext, params: &Params) -> Result<()> {
 }
 
 /// The frames of the window and the parameter tables ([`register_param_tables`]).
-fn report_context(ws: &Workspace, window: Window, params: &Params) -> Result<SQLContext> {
+pub fn frames_context(ws: &Workspace, window: Window, params: &Params) -> Result<SQLContext> {
     let ctx = context(ws, window)?;
     register_param_tables(&ctx, params)?;
+    Ok(ctx)
+}
+
+/// [`frames_context`] and the derived tables that depend on the parameters
+/// ([`route_costs::LAMBDA_RATES_TABLE`], [`route_costs::ROUTE_COSTS_TABLE`], computed only if
+/// a query reads them): every table a report's SQL may name.
+pub fn report_context(ws: &Workspace, window: Window, params: &Params) -> Result<SQLContext> {
+    let mut ctx = frames_context(ws, window, params)?;
+    route_costs::register_views(&mut ctx, ws, window, params)?;
     Ok(ctx)
 }
 
@@ -340,7 +351,8 @@ fn format_num(v: f64) -> String {
 /// parallel morsels and keeps only what the query needs in memory, so reports over millions of rows take less time and memory than on
 /// the in-memory engine (`benches/reports.rs`). `service_map_calls` is registered as a scan of
 /// its cache ([`service_map::register_cached_views`]). Where the streaming engine cannot run
-/// a plan, the in-memory engine does ([`collect_streaming`]). Users' SQL (`skylens query`,
+/// a plan, the in-memory engine does ([`collect_streaming`]). `route_costs` is computed in
+/// passes first ([`route_costs::register_computed`]). Users' SQL (`skylens query`,
 /// [`run_sql`]) stays on the in-memory engine.
 fn run_report_sql(
     ws: &Workspace,
@@ -352,6 +364,9 @@ fn run_report_sql(
     let mut ctx = report_context(ws, window, params)?;
     if sql.contains(service_map::CALLS_TABLE) {
         service_map::register_cached_views(&ctx, ws, window)?;
+    }
+    if sql.contains(route_costs::ROUTE_COSTS_TABLE) {
+        route_costs::register_computed(&ctx, ws, window, params)?;
     }
     let lf = ctx.execute(sql).ctx("planning the query")?;
     if IN_MEMORY_REPORTS.contains(&name) {
@@ -437,4 +452,18 @@ pub fn compute_report(
         )));
     }
     Ok(df)
+}
+
+/// A workspace under `dir` holding the demo of `requests` API requests over `days` days,
+/// imported through the real path (tests of the analyses).
+#[cfg(test)]
+pub(crate) fn demo_workspace(dir: &std::path::Path, requests: u64, days: u32) -> Workspace {
+    let ws = Workspace::open_or_create(dir.join("ws")).expect("workspace");
+    let opts = crate::source::demo::DemoOptions {
+        requests,
+        days,
+        ..Default::default()
+    };
+    crate::source::import_demo(&ws, &opts, false).expect("demo");
+    ws
 }

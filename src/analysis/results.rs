@@ -37,7 +37,7 @@ pub fn cached(
     let path = store::entry_path(
         ws,
         &format!("report-{}", r.name),
-        &[r.sql.as_bytes(), request.as_bytes()],
+        &[sql_with_derived(r).as_bytes(), request.as_bytes()],
         "parquet",
     )?;
     if let Some(df) = store::load(&path).and_then(|b| read(b, r)) {
@@ -54,7 +54,8 @@ pub fn cached(
 /// that set a parameter the report ignores (the overview gives every report its bucket) share
 /// its saved result.
 fn used_params(r: &Report, p: &Params) -> String {
-    let uses = |token: &str| r.sql.contains(token);
+    let sql = sql_with_derived(r);
+    let uses = |token: &str| sql.contains(token);
     let mut out = String::new();
     if uses("{{bin_ms}}") {
         out.push_str(&format!("bin_ms={:?}\n", p.bin_ms));
@@ -75,6 +76,21 @@ fn used_params(r: &Report, p: &Params) -> String {
         out.push_str(&format!("arch={:?}\n", p.arch));
     }
     out
+}
+
+/// The report's SQL followed by that of the derived tables it reads which depend on the
+/// parameters (`route_costs`, `lambda_rates`), so their text and their parameters are part of the key.
+fn sql_with_derived(r: &Report) -> String {
+    let mut sql = r.sql.to_string();
+    if sql.contains(super::route_costs::ROUTE_COSTS_TABLE) {
+        sql.push('\n');
+        sql.push_str(super::route_costs::ROUTE_COSTS_SQL);
+    }
+    if sql.contains(super::route_costs::LAMBDA_RATES_TABLE) {
+        sql.push('\n');
+        sql.push_str(super::route_costs::LAMBDA_RATES_SQL);
+    }
+    sql
 }
 
 /// A saved result, if it parses and has the report's columns.

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
+use super::passes::TracePass;
 use super::{Params, Window, run_report};
 use crate::error::{Error, PolarsContext, Result};
 use crate::model::{Frame, ts_dtype};
@@ -219,90 +220,20 @@ fn current_calls(ws: &Workspace) -> Result<Calls> {
 /// 16.4M spans of the 10M bench in one pass peaked at 9.1 GB; `benches/reports.rs`).
 pub const SPANS_PER_PASS: u64 = 1_500_000;
 
-/// Characters of a trace ID that group the traces into passes: `1-5759e9` of
-/// `1-5759e988-bd862e3f…`, the trace's start in epoch seconds to 256 s.
-const TRACE_PREFIX_CHARS: i64 = 8;
-
-/// A range of trace IDs computed in one pass: `[from, to)` in string order, `None` open; the
-/// first range also holds the spans with no trace ID.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Pass {
-    from: Option<String>,
-    to: Option<String>,
-}
-
-impl Pass {
-    /// The spans of this pass.
-    fn filter(&self) -> Option<Expr> {
-        let t = || col(crate::model::spans::TRACE_ID);
-        let lo = self.from.as_ref().map(|f| t().gt_eq(lit(f.clone())));
-        let hi = self.to.as_ref().map(|h| t().lt(lit(h.clone())));
-        match (lo, hi) {
-            (None, None) => None,
-            (None, Some(hi)) => Some(hi.or(t().is_null())),
-            (Some(lo), None) => Some(lo),
-            (Some(lo), Some(hi)) => Some(lo.and(hi)),
-        }
-    }
-}
-
-/// Split the traces of `ws` into passes of about `per_pass` spans, on trace-ID prefixes
-/// ([`TRACE_PREFIX_CHARS`]): all the spans of one trace are in one pass, since every join of
-/// `queries/service-map-calls.sql` is within a trace. X-Ray trace IDs start with the trace's
-/// start time, so a pass reads the spans of a stretch of time, and the Parquet reader skips the
-/// row groups whose trace IDs (their min/max statistics) are outside it. A prefix holding more
-/// than `per_pass` spans is one pass on its own. One pass when the workspace is small.
-fn passes(ws: &Workspace, per_pass: u64) -> Result<Vec<Pass>> {
+/// Split the traces of `ws` into passes of about `per_pass` spans ([`super::passes::plan`]): every
+/// join of `queries/service-map-calls.sql` is within a trace, so the calls of the passes are
+/// the calls of one run over all spans.
+fn passes(ws: &Workspace, per_pass: u64) -> Result<Vec<TracePass>> {
     let t = crate::model::spans::TRACE_ID;
-    let counts = super::collect_streaming(
-        ws.scan(Frame::Spans)?
-            .select([col(t)
-                .str()
-                .slice(lit(0), lit(TRACE_PREFIX_CHARS))
-                .alias("p")])
-            .group_by([col("p")])
-            .agg([len().alias("n")])
-            .sort(["p"], SortMultipleOptions::default().with_nulls_last(false)),
-    )?;
-    let prefixes = counts.column("p").ctx("counting spans per trace")?;
-    let prefixes = prefixes.str().ctx("counting spans per trace")?;
-    let n = counts
-        .column("n")
-        .ctx("counting spans per trace")?
-        .cast(&DataType::UInt64)
-        .ctx("counting spans per trace")?;
-    let n = n.u64().ctx("counting spans per trace")?;
-    let mut cuts: Vec<String> = Vec::new();
-    let mut acc = 0u64;
-    for (p, k) in prefixes.iter().zip(n.iter()) {
-        let k = k.unwrap_or(0);
-        if let Some(p) = p
-            && acc > 0
-            && acc + k > per_pass
-        {
-            cuts.push(p.to_string());
-            acc = 0;
-        }
-        acc += k;
-    }
-    let mut bounds: Vec<Option<String>> = vec![None];
-    bounds.extend(cuts.into_iter().map(Some));
-    bounds.push(None);
-    Ok(bounds
-        .windows(2)
-        .map(|w| Pass {
-            from: w[0].clone(),
-            to: w[1].clone(),
-        })
-        .collect())
+    super::passes::plan(ws.scan(Frame::Spans)?.select([col(t)]), t, per_pass)
 }
 
 /// The calls of one pass, on Polars' streaming engine (the in-memory engine if it cannot run
 /// the plan). Its joins hold hash tables of the pass's trace and span IDs, which is what
 /// bounds its memory.
-fn pass_calls(ws: &Workspace, pass: &Pass) -> Result<DataFrame> {
+fn pass_calls(ws: &Workspace, pass: &TracePass) -> Result<DataFrame> {
     let mut spans = ws.scan(Frame::Spans)?;
-    if let Some(f) = pass.filter() {
+    if let Some(f) = pass.filter(crate::model::spans::TRACE_ID) {
         spans = spans.filter(f);
     }
     super::collect_streaming(calls_of(spans)?).map_err(|e| match e {
@@ -315,7 +246,7 @@ fn pass_calls(ws: &Workspace, pass: &Pass) -> Result<DataFrame> {
 }
 
 /// The calls of every pass, in memory (when the cache cannot be written).
-fn compute_calls(ws: &Workspace, passes: &[Pass]) -> Result<DataFrame> {
+fn compute_calls(ws: &Workspace, passes: &[TracePass]) -> Result<DataFrame> {
     let mut out = DataFrame::empty_with_schema(&calls_schema());
     for p in passes {
         out.vstack_mut_owned(pass_calls(ws, p)?)
@@ -326,12 +257,9 @@ fn compute_calls(ws: &Workspace, passes: &[Pass]) -> Result<DataFrame> {
 
 /// Compute the calls pass by pass into the Parquet file `path` (a temporary file renamed over
 /// it at the end), one row group per pass.
-fn write_calls(ws: &Workspace, passes: &[Pass], path: &Path) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
-    {
-        let mut writer = ParquetWriter::new(tmp.as_file())
+fn write_calls(ws: &Workspace, passes: &[TracePass], path: &Path) -> Result<()> {
+    crate::workspace::write_file_atomic(path, |f| {
+        let mut writer = ParquetWriter::new(f)
             .with_compression(ParquetCompression::Lz4Raw)
             .batched(&calls_schema())
             .ctx("writing service_map_calls")?;
@@ -341,13 +269,8 @@ fn write_calls(ws: &Workspace, passes: &[Pass], path: &Path) -> Result<()> {
             writer.write_batch(&df).ctx("writing service_map_calls")?;
         }
         writer.finish().ctx("writing service_map_calls")?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io("syncing", tmp.path().to_path_buf(), e))?;
-    }
-    tmp.persist(path)
-        .map_err(|e| Error::io("renaming into", path, e.error))?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Whether the cache file is readable Parquet in the current schema (its metadata only).
@@ -660,13 +583,7 @@ mod tests {
     #[test]
     fn calls_computed_in_passes_are_the_calls_of_one_pass() {
         let dir = tempfile::tempdir().unwrap();
-        let ws = Workspace::open_or_create(dir.path().join("ws")).unwrap();
-        let opts = crate::source::demo::DemoOptions {
-            requests: 1_500,
-            days: 3,
-            ..Default::default()
-        };
-        crate::source::import_demo(&ws, &opts, false).unwrap();
+        let ws = crate::analysis::demo_workspace(dir.path(), 1_500, 3);
         // Spans with no trace ID and with IDs that are not X-Ray's, around the X-Ray ones.
         let odd = |trace: &str, id: &str| {
             span(
@@ -702,13 +619,7 @@ mod tests {
         ws.write(Frame::Spans, extra).unwrap();
 
         let one = passes(&ws, u64::MAX).unwrap();
-        assert_eq!(
-            one,
-            vec![Pass {
-                from: None,
-                to: None
-            }]
-        );
+        assert_eq!(one, vec![TracePass::all()]);
         let whole = compute_calls(&ws, &one).unwrap();
         let many = passes(&ws, 500).unwrap();
         assert!(many.len() > 5, "{} passes", many.len());

@@ -1,0 +1,187 @@
+//! Passes over ranges of trace IDs: how the analyses that group millions of rows by trace
+//! (`service_map_calls`, `route_costs`) keep their memory bounded by a pass rather than by the
+//! workspace.
+//!
+//! Every row of one trace falls in one pass, so a per-trace computation run pass by pass gives
+//! the rows of one run over everything. X-Ray trace IDs (`1-5759e988-bd862e3f…`) start with the
+//! trace's start time in hexadecimal epoch seconds, so a pass is a stretch of time, and the
+//! Parquet reader skips the row groups whose trace IDs (their min/max statistics) lie outside
+//! it. IDs in other forms still land in exactly one pass; they only prune less.
+
+use polars::prelude::*;
+
+use crate::error::{PolarsContext, Result};
+
+/// Characters of a trace ID that group the traces into passes: `1-5759e9` of
+/// `1-5759e988-bd862e3f…`, the trace's start in epoch seconds to 256 s.
+pub const TRACE_PREFIX_CHARS: i64 = 8;
+
+/// A range of trace IDs computed in one pass: `[from, to)` in string order, `None` open. The
+/// first range (`from` = `None`) also holds the rows with no trace ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracePass {
+    /// Inclusive lower bound; `None` = from the start, rows without a trace ID included.
+    pub from: Option<String>,
+    /// Exclusive upper bound; `None` = to the end.
+    pub to: Option<String>,
+}
+
+impl TracePass {
+    /// The one pass holding every row.
+    pub fn all() -> TracePass {
+        TracePass {
+            from: None,
+            to: None,
+        }
+    }
+
+    /// The rows of this pass, as a filter on the trace-ID column `column`; `None` = every row.
+    pub fn filter(&self, column: &str) -> Option<Expr> {
+        let t = || col(column);
+        let lo = self.from.as_ref().map(|f| t().gt_eq(lit(f.clone())));
+        let hi = self.to.as_ref().map(|h| t().lt(lit(h.clone())));
+        match (lo, hi) {
+            (None, None) => None,
+            (None, Some(hi)) => Some(hi.or(t().is_null())),
+            (Some(lo), None) => Some(lo),
+            (Some(lo), Some(hi)) => Some(lo.and(hi)),
+        }
+    }
+
+    /// The same filter as a SQL condition on `column` (`TRUE` for every row).
+    pub fn sql(&self, column: &str) -> String {
+        let text = super::params::sql_text;
+        match (&self.from, &self.to) {
+            (None, None) => "TRUE".to_string(),
+            (None, Some(h)) => format!("({column} < '{}' OR {column} IS NULL)", text(h)),
+            (Some(f), None) => format!("{column} >= '{}'", text(f)),
+            (Some(f), Some(h)) => {
+                format!("({column} >= '{}' AND {column} < '{}')", text(f), text(h))
+            }
+        }
+    }
+}
+
+/// Split the rows of `lf` into passes of about `per_pass` rows on the prefixes of its
+/// trace-ID column `column` ([`TRACE_PREFIX_CHARS`]): all the rows of one trace are in one
+/// pass. A prefix holding more than `per_pass` rows is one pass on its own. One pass when
+/// there are no more than `per_pass` rows. Reads only `column`.
+pub fn plan(lf: LazyFrame, column: &str, per_pass: u64) -> Result<Vec<TracePass>> {
+    let ctx = "counting rows per trace";
+    let counts = super::collect_streaming(
+        lf.select([col(column)
+            .str()
+            .slice(lit(0), lit(TRACE_PREFIX_CHARS))
+            .alias("p")])
+            .group_by([col("p")])
+            .agg([len().alias("n")])
+            .sort(["p"], SortMultipleOptions::default().with_nulls_last(false)),
+    )?;
+    let prefixes = counts.column("p").ctx(ctx)?.str().ctx(ctx)?;
+    let n = counts
+        .column("n")
+        .ctx(ctx)?
+        .cast(&DataType::UInt64)
+        .ctx(ctx)?;
+    let n = n.u64().ctx(ctx)?;
+    let mut cuts: Vec<String> = Vec::new();
+    let mut acc = 0u64;
+    for (p, k) in prefixes.iter().zip(n.iter()) {
+        let k = k.unwrap_or(0);
+        if let Some(p) = p
+            && acc > 0
+            && acc + k > per_pass
+        {
+            cuts.push(p.to_string());
+            acc = 0;
+        }
+        acc += k;
+    }
+    let mut bounds: Vec<Option<String>> = vec![None];
+    bounds.extend(cuts.into_iter().map(Some));
+    bounds.push(None);
+    Ok(bounds
+        .windows(2)
+        .map(|w| TracePass {
+            from: w[0].clone(),
+            to: w[1].clone(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[Option<&str>]) -> LazyFrame {
+        df!("trace_id" => v).unwrap().lazy()
+    }
+
+    /// Each row's pass, by the SQL condition and by the filter expression.
+    fn passes_of(lf: &LazyFrame, passes: &[TracePass]) -> (Vec<usize>, Vec<usize>) {
+        let n = lf.clone().collect().unwrap().height();
+        let mut by_expr = vec![usize::MAX; n];
+        let mut by_sql = vec![usize::MAX; n];
+        for (i, p) in passes.iter().enumerate() {
+            let indexed = lf.clone().with_row_index("row", None);
+            let expr = match p.filter("trace_id") {
+                Some(f) => indexed.clone().filter(f),
+                None => indexed.clone(),
+            };
+            for r in expr
+                .collect()
+                .unwrap()
+                .column("row")
+                .unwrap()
+                .u32()
+                .unwrap()
+                .iter()
+            {
+                let r = r.unwrap() as usize;
+                assert_eq!(by_expr[r], usize::MAX, "row {r} in two passes");
+                by_expr[r] = i;
+            }
+            let mut ctx = polars::sql::SQLContext::new();
+            ctx.register("t", indexed);
+            let sql = format!("SELECT row FROM t WHERE {}", p.sql("trace_id"));
+            let got = ctx.execute(&sql).unwrap().collect().unwrap();
+            for r in got.column("row").unwrap().u32().unwrap().iter() {
+                let r = r.unwrap() as usize;
+                assert_eq!(by_sql[r], usize::MAX, "row {r} in two passes (SQL)");
+                by_sql[r] = i;
+            }
+        }
+        (by_expr, by_sql)
+    }
+
+    #[test]
+    fn every_row_is_in_exactly_one_pass_and_traces_are_not_split() {
+        let rows = [
+            Some("1-5f000000-aaaa"),
+            None,
+            Some("1-5f000000-bbbb"),
+            Some("1-5f000100-aaaa"),
+            Some("1-5f000100-aaaa"),
+            Some("1-5f000200-cccc"),
+            Some("0-short"),
+            Some("zzz-not-xray"),
+            Some("it's"),
+            Some("1-5f000300-dddd"),
+        ];
+        let lf = ids(&rows);
+        assert_eq!(
+            plan(lf.clone(), "trace_id", 100).unwrap(),
+            vec![TracePass::all()]
+        );
+        let passes = plan(lf.clone(), "trace_id", 2).unwrap();
+        assert!(passes.len() >= 4, "{passes:?}");
+        let (by_expr, by_sql) = passes_of(&lf, &passes);
+        assert_eq!(by_expr, by_sql);
+        assert!(by_expr.iter().all(|&p| p < passes.len()), "{by_expr:?}");
+        // Rows without a trace ID are in the first pass; one trace's rows share a pass.
+        assert_eq!(by_expr[1], 0);
+        assert_eq!(by_expr[3], by_expr[4]);
+        assert_eq!(TracePass::all().sql("trace_id"), "TRUE");
+        assert!(TracePass::all().filter("trace_id").is_none());
+    }
+}
