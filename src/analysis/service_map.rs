@@ -383,6 +383,69 @@ mod tests {
 
     const OK: (bool, bool, bool) = (false, false, false);
 
+    /// `service-map-edges` takes its percentiles per edge number and joins them back to the
+    /// names: the same rows as one plain group-by, also when a name or a type is null.
+    #[test]
+    fn edges_by_number_equal_a_plain_group_by_with_null_names() {
+        let n = 40;
+        let pick = |i: usize, v: &[Option<&'static str>]| v[i % v.len()];
+        let source: Vec<Option<&str>> = (0..n)
+            .map(|i| pick(i, &[Some("a"), Some("b"), None]))
+            .collect();
+        let source_type: Vec<Option<&str>> = (0..n).map(|i| pick(i, &[Some("T"), None])).collect();
+        let target: Vec<Option<&str>> = (0..n)
+            .map(|i| pick(i, &[Some("x"), None, Some("y"), Some("x")]))
+            .collect();
+        let target_type: Vec<Option<&str>> = (0..n)
+            .map(|i| pick(i, &[Some("U"), Some("U"), None, Some("V"), Some("")]))
+            .collect();
+        let duration: Vec<f64> = (0..n).map(|i| ((i * 37) % 23) as f64 + 0.25).collect();
+        let flag = |k: usize| (0..n).map(|i| i % k == 0).collect::<Vec<bool>>();
+        let calls = df!(
+            "source" => source,
+            "source_type" => source_type,
+            "target" => target,
+            "target_type" => target_type,
+            "duration_ms" => duration,
+            "error" => flag(3),
+            "fault" => flag(5),
+            "throttle" => flag(7),
+        )
+        .unwrap();
+        let mut ctx = SQLContext::new();
+        ctx.register(CALLS_TABLE, calls.lazy());
+        let report = super::super::report("service-map-edges").unwrap();
+        let got = ctx.execute(report.sql).unwrap().collect().unwrap();
+        let plain = ctx
+            .execute(
+                "SELECT source, source_type, target, target_type, COUNT(*) AS requests, \
+                 SUM(CASE WHEN error THEN 1 ELSE 0 END) AS errors, \
+                 SUM(CASE WHEN fault THEN 1 ELSE 0 END) AS faults, \
+                 SUM(CASE WHEN throttle THEN 1 ELSE 0 END) AS throttles, \
+                 ROUND(QUANTILE_CONT(duration_ms, 0.50), 3) AS p50_ms, \
+                 ROUND(QUANTILE_CONT(duration_ms, 0.99), 3) AS p99_ms \
+                 FROM service_map_calls WHERE source IS NOT NULL \
+                 GROUP BY source, source_type, target, target_type \
+                 ORDER BY source, source_type, target, target_type",
+            )
+            .unwrap()
+            .collect()
+            .unwrap();
+        let text = |df: &DataFrame| -> Vec<Vec<String>> {
+            let mut rows: Vec<Vec<String>> = crate::export::cells(df)
+                .into_iter()
+                .map(|r| r.iter().map(|c| format!("{:?}", c.text())).collect())
+                .collect();
+            rows.sort();
+            rows
+        };
+        assert!(plain.height() >= 12, "{plain}");
+        assert_eq!(text(&got), text(&plain));
+        // Null names stay null (not the empty text the join compares them as).
+        let nulls = got.column("target_type").unwrap().null_count();
+        assert!(nulls > 0, "{got}");
+    }
+
     #[test]
     fn lambda_service_and_function_segments_are_one_hop() {
         let t = "1-5f000000-000000000000000000000001";
