@@ -60,7 +60,7 @@ mod common;
 /// The allocator of the `skylens` binary, so the bench measures what users run.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use common::{have_duckdb, measure_investigations, ms_since, peak_rss_mb, stats};
+use common::{have_duckdb, measure_investigations, ms_since, peak_rss_mb, rss_mb, stats};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -398,6 +398,10 @@ fn child(args: &[String]) {
                     compute_report(&ws, r.name, Window::default(), &Params::default())
                         .expect("report");
                     times[i].push(ms_since(t));
+                    if std::env::var_os("SKYLENS_TRACE_RSS").is_some() {
+                        // Profiling aid: memory after each report (RSS now, peak so far).
+                        eprintln!("RSS {} {:.0} {:.0}", r.name, rss_mb(), peak_rss_mb());
+                    }
                 }
                 totals.push(ms_since(round));
             }

@@ -26,10 +26,21 @@ pub fn tune_allocator() {
 
 /// Peak resident set size of this process so far, in MB (`VmHWM`; 0 where /proc is missing).
 pub fn peak_rss_mb() -> f64 {
+    proc_status_mb("VmHWM:")
+}
+
+/// Resident set size of this process now, in MB (`VmRSS`; 0 where /proc is missing).
+#[allow(dead_code)]
+pub fn rss_mb() -> f64 {
+    proc_status_mb("VmRSS:")
+}
+
+/// A `/proc/self/status` figure given in kB, in MB.
+fn proc_status_mb(key: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
