@@ -382,8 +382,8 @@ fn run_report_sql(
 /// rows in one order. Counts, maxima and quantiles do not depend on the order. Nor do the
 /// sums of `cost-per-function`, which adds billed ms x MB as integers and divides once (its
 /// GB-seconds are round decimals, which did fall on a rounding boundary). `cost-per-route`
-/// adds float USD on the streaming engine: prices such as 0.0000166667 make its sums
-/// non-round, so a figure rounded to 1e-6 USD would change only if it lay within about
+/// adds float USD on the streaming engine (per pass over the traces, then the passes'
+/// sums): prices such as 0.0000166667 make its sums non-round, so a figure rounded to 1e-6 USD would change only if it lay within about
 /// 1e-16 of a rounding boundary; the goldens hold across runs. The spend reports read the
 /// small costs frame, where the engine makes no difference to speed.
 const IN_MEMORY_REPORTS: &[&str] = &["spend", "spend-daily"];
