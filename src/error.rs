@@ -75,6 +75,15 @@ impl Error {
         }
     }
 
+    /// The same error, a Polars error's context replaced by `context` (what was being done
+    /// when a step below it failed); other errors unchanged.
+    pub fn in_context(self, context: &str) -> Self {
+        match self {
+            Error::Polars { source, .. } => Error::polars(context, source),
+            e => e,
+        }
+    }
+
     /// A stable machine-readable code, for the wire (`{code, message}`) and exit codes.
     pub fn code(&self) -> &'static str {
         match self {

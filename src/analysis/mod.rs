@@ -11,6 +11,8 @@ pub mod results;
 pub mod route_costs;
 pub mod service_map;
 
+use std::sync::Arc;
+
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
@@ -351,8 +353,9 @@ fn format_num(v: f64) -> String {
 /// parallel morsels and keeps only what the query needs in memory, so reports over millions of rows take less time and memory than on
 /// the in-memory engine (`benches/reports.rs`). `service_map_calls` is registered as a scan of
 /// its cache ([`service_map::register_cached_views`]). Where the streaming engine cannot run
-/// a plan, the in-memory engine does ([`collect_streaming`]). `route_costs` is computed in
-/// passes first ([`route_costs::register_computed`]). Users' SQL (`skylens query`,
+/// a plan, the in-memory engine does ([`collect_streaming`]). `route_costs`, when the SQL
+/// names it, is computed in passes first ([`route_costs::register_computed`]); no report
+/// reads `lambda_rates` itself. Users' SQL (`skylens query`,
 /// [`run_sql`]) stays on the in-memory engine.
 fn run_report_sql(
     ws: &Workspace,
@@ -361,7 +364,7 @@ fn run_report_sql(
     window: Window,
     params: &Params,
 ) -> Result<DataFrame> {
-    let mut ctx = report_context(ws, window, params)?;
+    let mut ctx = frames_context(ws, window, params)?;
     if sql.contains(service_map::CALLS_TABLE) {
         service_map::register_cached_views(&ctx, ws, window)?;
     }
@@ -387,6 +390,48 @@ fn run_report_sql(
 /// 1e-16 of a rounding boundary; the goldens hold across runs. The spend reports read the
 /// small costs frame, where the engine makes no difference to speed.
 const IN_MEMORY_REPORTS: &[&str] = &["spend", "spend-daily"];
+
+/// A table computed only when a query reads it: `compute` runs at collection time and must
+/// return a frame in `schema` (the derived tables `service_map_calls` and `route_costs`).
+pub(crate) fn derived_table(
+    name: &'static str,
+    schema: Schema,
+    compute: impl Fn() -> Result<DataFrame> + Send + Sync + 'static,
+) -> Result<LazyFrame> {
+    let schema = Arc::new(schema);
+    let scan = Arc::new(DerivedScan {
+        name,
+        schema: schema.clone(),
+        compute,
+    });
+    let args = ScanArgsAnonymous {
+        schema: Some(schema),
+        name,
+        ..Default::default()
+    };
+    LazyFrame::anonymous_scan(scan, args).ctx(&format!("registering {name}"))
+}
+
+/// The [`AnonymousScan`] of [`derived_table`].
+struct DerivedScan<F> {
+    name: &'static str,
+    schema: SchemaRef,
+    compute: F,
+}
+
+impl<F: Fn() -> Result<DataFrame> + Send + Sync + 'static> AnonymousScan for DerivedScan<F> {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn schema(&self, _infer_schema_length: Option<usize>) -> PolarsResult<SchemaRef> {
+        Ok(self.schema.clone())
+    }
+
+    fn scan(&self, _args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
+        (self.compute)().map_err(|e| polars_err!(ComputeError: "{}: {}", self.name, e))
+    }
+}
 
 /// Collect `lf` on Polars' streaming engine; should that engine fail to plan or run it
 /// (Polars panics where it does not implement part of a plan: "not yet implemented", and in

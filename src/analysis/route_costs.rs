@@ -15,15 +15,12 @@
 //! The table depends on the window and the price parameters, so it is computed for each
 //! query that reads it (the report cache, [`super::results`], keeps `cost-per-route`'s result).
 
-use std::any::Any;
-use std::sync::Arc;
-
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use super::passes::{self, TracePass};
 use super::{Params, Window};
-use crate::error::{Error, PolarsContext, Result};
+use crate::error::{PolarsContext, Result};
 use crate::model::{Frame, invocations};
 use crate::workspace::Workspace;
 
@@ -72,16 +69,18 @@ fn plan(ws: &Workspace, window: Window, per_pass: u64) -> Result<Vec<TracePass>>
     passes::plan(ids, t, per_pass)
 }
 
-/// [`route_costs`] with `per_pass` invocations per pass.
+/// [`route_costs`] with `per_pass` invocations per pass. One SQL context serves every pass:
+/// the frames of the window, the parameter tables and the prices, computed once.
 fn compute(ws: &Workspace, window: Window, params: &Params, per_pass: u64) -> Result<DataFrame> {
     let passes = plan(ws, window, per_pass)?;
     let mut ctx = super::frames_context(ws, window, params)?;
     // On the streaming engine: its DISTINCT holds the functions and regions, where the
     // in-memory engine read both columns of every invocation (1.6 GB at 10M).
     let rates = super::collect_streaming(rates_of(&mut ctx, params)?)?;
+    ctx.register(LAMBDA_RATES_TABLE, rates.lazy());
     let mut out = DataFrame::empty_with_schema(&schema());
     for p in &passes {
-        out.vstack_mut_owned(pass_costs(ws, window, params, &rates, p)?)
+        out.vstack_mut_owned(pass_costs(&mut ctx, params, p)?)
             .ctx("computing route_costs")?;
     }
     Ok(out)
@@ -93,20 +92,13 @@ fn rates_of(ctx: &mut SQLContext, params: &Params) -> Result<LazyFrame> {
         .ctx("planning queries/lambda-rates.sql")
 }
 
-/// The rows of one pass, priced with `rates`, on Polars' streaming engine.
-fn pass_costs(
-    ws: &Workspace,
-    window: Window,
-    params: &Params,
-    rates: &DataFrame,
-    p: &TracePass,
-) -> Result<DataFrame> {
+/// The rows of one pass, over the tables of `ctx` (the prices included), on Polars'
+/// streaming engine.
+fn pass_costs(ctx: &mut SQLContext, params: &Params, p: &TracePass) -> Result<DataFrame> {
     let sql = super::render_sql(
         &ROUTE_COSTS_SQL.replace(PASS_TOKEN, &p.sql(invocations::TRACE_ID)),
         params,
     );
-    let mut ctx = super::frames_context(ws, window, params)?;
-    ctx.register(LAMBDA_RATES_TABLE, rates.clone().lazy());
     let lf = ctx.execute(&sql).ctx("planning queries/route-costs.sql")?;
     let typed = lf.select(
         schema()
@@ -114,13 +106,7 @@ fn pass_costs(
             .map(|(n, t)| col(n.clone()).cast(t.clone()))
             .collect::<Vec<_>>(),
     );
-    super::collect_streaming(typed).map_err(|e| match e {
-        Error::Polars { source, .. } => Error::Polars {
-            context: "computing route_costs".into(),
-            source,
-        },
-        e => e,
-    })
+    super::collect_streaming(typed).map_err(|e| e.in_context("computing route_costs"))
 }
 
 /// Register [`LAMBDA_RATES_TABLE`] and [`ROUTE_COSTS_TABLE`] in `ctx` (which holds the frames
@@ -134,17 +120,10 @@ pub fn register_views(
 ) -> Result<()> {
     let rates = rates_of(ctx, params)?;
     ctx.register(LAMBDA_RATES_TABLE, rates);
-    let scan = Arc::new(RouteCostsScan {
-        ws: ws.clone(),
-        window,
-        params: params.clone(),
-    });
-    let args = ScanArgsAnonymous {
-        schema: Some(Arc::new(schema())),
-        name: "route_costs",
-        ..Default::default()
-    };
-    let lf = LazyFrame::anonymous_scan(scan, args).ctx("registering route_costs")?;
+    let (ws, params) = (ws.clone(), params.clone());
+    let lf = super::derived_table(ROUTE_COSTS_TABLE, schema(), move || {
+        route_costs(&ws, window, &params)
+    })?;
     ctx.register(ROUTE_COSTS_TABLE, lf);
     Ok(())
 }
@@ -159,28 +138,6 @@ pub fn register_computed(
 ) -> Result<()> {
     ctx.register(ROUTE_COSTS_TABLE, route_costs(ws, window, params)?.lazy());
     Ok(())
-}
-
-/// The lazily computed route costs of a window.
-struct RouteCostsScan {
-    ws: Workspace,
-    window: Window,
-    params: Params,
-}
-
-impl AnonymousScan for RouteCostsScan {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn schema(&self, _infer_schema_length: Option<usize>) -> PolarsResult<SchemaRef> {
-        Ok(Arc::new(schema()))
-    }
-
-    fn scan(&self, _args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
-        route_costs(&self.ws, self.window, &self.params)
-            .map_err(|e| polars_err!(ComputeError: "route_costs: {}", e))
-    }
 }
 
 #[cfg(test)]

@@ -23,9 +23,7 @@
 //! [`service_map`] runs the node and edge reports together for callers that want both (the
 //! chart, the desktop app).
 
-use std::any::Any;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
@@ -95,13 +93,8 @@ pub fn calls_of(spans: LazyFrame) -> Result<LazyFrame> {
 /// Register the derived service-map tables ([`CALLS_TABLE`]) of `ws` in `ctx`, restricted to
 /// calls starting in `window`. Nothing is read or computed until a query uses the table.
 pub fn register_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Result<()> {
-    let scan = Arc::new(CallsScan { ws: ws.clone() });
-    let args = ScanArgsAnonymous {
-        schema: Some(Arc::new(calls_schema())),
-        name: "service_map_calls",
-        ..Default::default()
-    };
-    let lf = LazyFrame::anonymous_scan(scan, args).ctx("registering service_map_calls")?;
+    let ws = ws.clone();
+    let lf = super::derived_table(CALLS_TABLE, calls_schema(), move || materialized_calls(&ws))?;
     register_calls(ctx, lf, window);
     Ok(())
 }
@@ -115,26 +108,6 @@ fn register_calls(ctx: &SQLContext, mut lf: LazyFrame, window: Window) {
         lf = lf.filter(col("start").cast(DataType::Int64).lt(lit(t)));
     }
     ctx.register(CALLS_TABLE, lf);
-}
-
-/// The lazily materialised calls of a workspace.
-struct CallsScan {
-    ws: Workspace,
-}
-
-impl AnonymousScan for CallsScan {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn schema(&self, _infer_schema_length: Option<usize>) -> PolarsResult<SchemaRef> {
-        Ok(Arc::new(calls_schema()))
-    }
-
-    fn scan(&self, _args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
-        materialized_calls(&self.ws)
-            .map_err(|e| polars_err!(ComputeError: "service_map_calls: {}", e))
-    }
 }
 
 /// Where the cached calls live.
@@ -236,13 +209,8 @@ fn pass_calls(ws: &Workspace, pass: &TracePass) -> Result<DataFrame> {
     if let Some(f) = pass.filter(crate::model::spans::TRACE_ID) {
         spans = spans.filter(f);
     }
-    super::collect_streaming(calls_of(spans)?).map_err(|e| match e {
-        Error::Polars { source, .. } => Error::Polars {
-            context: "computing service_map_calls".into(),
-            source,
-        },
-        e => e,
-    })
+    super::collect_streaming(calls_of(spans)?)
+        .map_err(|e| e.in_context("computing service_map_calls"))
 }
 
 /// The calls of every pass, in memory (when the cache cannot be written).
