@@ -318,7 +318,6 @@ fn row(label: &str, threads: usize, m: &Measure) -> String {
 }
 
 fn main() {
-    common::tune_allocator();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

@@ -156,7 +156,6 @@ fn duckdb(ws_dir: &Path, sets: &[(&'static str, Vec<String>)]) -> Option<Vec<(St
 }
 
 fn main() {
-    common::tune_allocator();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

@@ -400,7 +400,15 @@ fn child(args: &[String]) {
                     times[i].push(ms_since(t));
                     if std::env::var_os("SKYLENS_TRACE_RSS").is_some() {
                         // Profiling aid: memory after each report (RSS now, peak so far).
-                        eprintln!("RSS {} {:.0} {:.0}", r.name, rss_mb(), peak_rss_mb());
+                        eprintln!(
+                            "RSS {} {:.0} {:.0} anon {:.0} file {:.0}",
+                            r.name,
+                            rss_mb(),
+                            peak_rss_mb(),
+                            common::proc_status_mb("RssAnon:"),
+                            common::proc_status_mb("RssFile:")
+                        );
+                        eprintln!("THREADS {}", common::thread_names());
                     }
                 }
                 totals.push(ms_since(round));
@@ -651,7 +659,6 @@ fn num(s: &str) -> f64 {
 }
 
 fn main() {
-    common::tune_allocator();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

@@ -8,22 +8,6 @@ use std::time::Instant;
 use skylens::analysis::investigate::{InvestigateOptions, Investigator};
 use skylens::workspace::Workspace;
 
-/// mimalloc's purge delay as the `skylens` binary sets it (`tune_allocator` in
-/// `src/bin/skylens.rs`: 100 ms instead of mimalloc 2's 10 ms, unless `MIMALLOC_PURGE_DELAY`
-/// is set), so a bench measures what users run. Call first thing in `main`.
-pub fn tune_allocator() {
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
-    }
-    // SAFETY: calls into the allocator's option table before any other thread exists.
-    unsafe {
-        if libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) == 10 {
-            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100);
-        }
-    }
-}
-
 /// Peak resident set size of this process so far, in MB (`VmHWM`; 0 where /proc is missing).
 pub fn peak_rss_mb() -> f64 {
     proc_status_mb("VmHWM:")
@@ -35,8 +19,32 @@ pub fn rss_mb() -> f64 {
     proc_status_mb("VmRSS:")
 }
 
+/// This process's threads, counted by name with digits removed (`polars-0`, `polars-1` →
+/// `polars-: 2`), for memory profiling.
+pub fn thread_names() -> String {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        let name: String = name
+            .trim()
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect();
+        *counts.entry(name).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(n, c)| format!("{n}: {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A `/proc/self/status` figure given in kB, in MB.
-fn proc_status_mb(key: &str) -> f64 {
+pub fn proc_status_mb(key: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
