@@ -365,7 +365,7 @@ fn run_report_sql(
     window: Window,
     params: &Params,
 ) -> Result<DataFrame> {
-    let mut ctx = frames_context(ws, window, params)?;
+    let mut ctx = query_context(ws, window, params, sql)?;
     if sql.contains(service_map::CALLS_TABLE) {
         service_map::register_cached_views(&ctx, ws, window)?;
     }
@@ -377,6 +377,46 @@ fn run_report_sql(
         return lf.collect().ctx("running the query");
     }
     collect_streaming(lf)
+}
+
+/// A frame whose files add up to no more than this is read into memory once per query rather
+/// than scanned by every table reference (the spend reports read `costs` several times: 30 date
+/// partitions, a few hundred rows, scanned once per reference).
+const SMALL_FRAME_BYTES: u64 = 4 << 20;
+
+/// The tables a report's `sql` reads: the frames it names (a small frame,
+/// [`SMALL_FRAME_BYTES`], read into memory once) and the parameter tables. Frames it doesn't
+/// name are not registered, so a report over the costs doesn't list the other frames' files.
+fn query_context(ws: &Workspace, window: Window, params: &Params, sql: &str) -> Result<SQLContext> {
+    let ctx = SQLContext::new();
+    for f in Frame::ALL {
+        if !names_table(sql, f.name()) {
+            continue;
+        }
+        let lf = ws.scan_window(f, window.from, window.to)?;
+        let bytes: u64 = ws
+            .frame_files(f)?
+            .iter()
+            .map(|(_, p)| std::fs::metadata(p).map_or(u64::MAX, |m| m.len()))
+            .fold(0, u64::saturating_add);
+        if bytes <= SMALL_FRAME_BYTES {
+            let df = lf.collect().ctx(&format!("reading frame {}", f.name()))?;
+            ctx.register(f.name(), df.lazy());
+        } else {
+            ctx.register(f.name(), lf);
+        }
+    }
+    register_param_tables(&ctx, params)?;
+    Ok(ctx)
+}
+
+/// Whether `sql` contains `name` as a whole word (a table name, not part of another).
+fn names_table(sql: &str, name: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.match_indices(name).any(|(i, _)| {
+        !sql[..i].chars().next_back().is_some_and(word)
+            && !sql[i + name.len()..].chars().next().is_some_and(word)
+    })
 }
 
 /// Reports computed window by window ([`passes::time_windows`]): one row per time bucket and
