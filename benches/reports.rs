@@ -453,6 +453,11 @@ fn child(args: &[String]) {
                 peak_rss_mb()
             );
         }
+        "ids" => {
+            // Profiling aid: write the IDs the bench investigates, for `child investigate`.
+            let ws = Workspace::open(ws_dir).expect("workspace");
+            write_ids(Path::new(&args[2]), &ids(&ws), IDS_PER_KIND);
+        }
         "investigate" => {
             measure_investigations(ws_dir, args[2] == "cold", |_| read_ids(Path::new(&args[3])));
         }

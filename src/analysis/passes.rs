@@ -67,36 +67,19 @@ impl TracePass {
 /// pass. A prefix holding more than `per_pass` rows is one pass on its own. One pass when
 /// there are no more than `per_pass` rows. Reads only `column`.
 pub fn plan(lf: LazyFrame, column: &str, per_pass: u64) -> Result<Vec<TracePass>> {
-    let ctx = "counting rows per trace";
-    let counts = super::collect_streaming(
+    let counts = count_by_key(
         lf.select([col(column)
             .str()
             .slice(lit(0), lit(TRACE_PREFIX_CHARS))
-            .alias("p")])
-            .group_by([col("p")])
-            .agg([len().alias("n")])
-            .sort(["p"], SortMultipleOptions::default().with_nulls_last(false)),
+            .alias("k")]),
     )?;
-    let prefixes = counts.column("p").ctx(ctx)?.str().ctx(ctx)?;
-    let n = counts
-        .column("n")
-        .ctx(ctx)?
-        .cast(&DataType::UInt64)
-        .ctx(ctx)?;
-    let n = n.u64().ctx(ctx)?;
-    let mut cuts: Vec<String> = Vec::new();
-    let mut acc = 0u64;
-    for (p, k) in prefixes.iter().zip(n.iter()) {
-        let k = k.unwrap_or(0);
-        if let Some(p) = p
-            && acc > 0
-            && acc + k > per_pass
-        {
-            cuts.push(p.to_string());
-            acc = 0;
-        }
-        acc += k;
-    }
+    let ctx = "counting rows per trace";
+    let prefixes = counts.column("k").ctx(ctx)?.str().ctx(ctx)?;
+    let cuts = cut_points(
+        prefixes.iter().map(|p| p.map(str::to_string)),
+        &counts,
+        per_pass,
+    )?;
     let mut bounds: Vec<Option<String>> = vec![None];
     bounds.extend(cuts.into_iter().map(Some));
     bounds.push(None);
@@ -127,38 +110,24 @@ pub fn time_windows(
     bucket_us: i64,
     per_pass: u64,
 ) -> Result<Vec<super::Window>> {
-    let ctx = "counting invocations per bucket";
     let start = crate::model::invocations::START;
-    let counts = super::collect_streaming(
+    let width = bucket_us.max(1);
+    let counts = count_by_key(
         ws.scan_window(crate::model::Frame::Invocations, window.from, window.to)?
             .filter(col(start).is_not_null())
             .select([col(start)
                 .cast(DataType::Int64)
-                .floor_div(lit(bucket_us.max(1)))
-                .alias("b")])
-            .group_by([col("b")])
-            .agg([len().alias("n")])
-            .sort(["b"], SortMultipleOptions::default()),
+                .floor_div(lit(width))
+                .alias("k")]),
     )?;
-    let buckets = counts.column("b").ctx(ctx)?.i64().ctx(ctx)?;
-    let n = counts
-        .column("n")
-        .ctx(ctx)?
-        .cast(&DataType::UInt64)
-        .ctx(ctx)?;
-    let n = n.u64().ctx(ctx)?;
+    let ctx = "counting invocations per bucket";
+    let buckets = counts.column("k").ctx(ctx)?.i64().ctx(ctx)?;
     let mut bounds = vec![window.from];
-    let mut acc = 0u64;
-    for (b, k) in buckets.iter().zip(n.iter()) {
-        let (Some(b), k) = (b, k.unwrap_or(0)) else {
-            continue;
-        };
-        if acc > 0 && acc + k > per_pass {
-            bounds.push(Some(b * bucket_us.max(1)));
-            acc = 0;
-        }
-        acc += k;
-    }
+    bounds.extend(
+        cut_points(buckets.iter(), &counts, per_pass)?
+            .into_iter()
+            .map(|b| Some(b * width)),
+    );
     bounds.push(window.to);
     Ok(bounds
         .windows(2)
@@ -167,6 +136,46 @@ pub fn time_windows(
             to: w[1],
         })
         .collect())
+}
+
+/// The rows of `keys` (one column, `k`) counted per key, sorted by key, nulls first.
+fn count_by_key(keys: LazyFrame) -> Result<DataFrame> {
+    super::collect_streaming(
+        keys.group_by([col("k")])
+            .agg([len().alias("n")])
+            .sort(["k"], SortMultipleOptions::default().with_nulls_last(false)),
+    )
+}
+
+/// The keys at which a new pass starts, given each key's rows in order (`keys` and the column
+/// `n` of `counts`, from [`count_by_key`]): a pass ends before the key that would take it past
+/// `per_pass` rows, and a key with more rows than that is a pass on its own. A null key never
+/// starts a pass (its rows stay in the first).
+fn cut_points<K>(
+    keys: impl Iterator<Item = Option<K>>,
+    counts: &DataFrame,
+    per_pass: u64,
+) -> Result<Vec<K>> {
+    let ctx = "counting rows per pass";
+    let n = counts
+        .column("n")
+        .ctx(ctx)?
+        .cast(&DataType::UInt64)
+        .ctx(ctx)?;
+    let mut cuts = Vec::new();
+    let mut acc = 0u64;
+    for (key, k) in keys.zip(n.u64().ctx(ctx)?.iter()) {
+        let k = k.unwrap_or(0);
+        if let Some(key) = key
+            && acc > 0
+            && acc + k > per_pass
+        {
+            cuts.push(key);
+            acc = 0;
+        }
+        acc += k;
+    }
+    Ok(cuts)
 }
 
 #[cfg(test)]
