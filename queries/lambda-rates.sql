@@ -7,6 +7,8 @@
 -- architecture; an invocation with no region takes its function's region when the function
 -- was seen in exactly one.
 -- Computed once per report, before the passes, over every invocation of the window.
+-- The price rule is the one of cost-per-function.sql (which keeps its own copy to read the
+-- invocations once); a change to one is a change to both.
 WITH by_region AS (
     -- the functions and regions invoked
     SELECT DISTINCT COALESCE(function, '(unknown)') AS function, COALESCE(region, '') AS region

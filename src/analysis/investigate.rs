@@ -659,17 +659,10 @@ fn load_block(block: &Block) -> Result<DataFrame> {
 
 /// The columns of `frame` that queries/investigate.sql names, in schema order: the timeline
 /// reads only these from the matched blocks. A column counts as named when its name is a
-/// word of the SQL with comments removed, so the set can only be too large, never too small.
+/// word of the SQL ([`super::sql_words`]), so the set can only be too large, never too small.
 fn timeline_schema(frame: Frame) -> Schema {
     static WORDS: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
-    let words = WORDS.get_or_init(|| {
-        SQL.lines()
-            .map(|l| l.split("--").next().unwrap_or(""))
-            .flat_map(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect()
-    });
+    let words = WORDS.get_or_init(|| super::sql_words(SQL));
     frame
         .schema()
         .iter()

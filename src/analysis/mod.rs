@@ -12,6 +12,7 @@ pub mod results;
 pub mod route_costs;
 pub mod service_map;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -365,11 +366,12 @@ fn run_report_sql(
     window: Window,
     params: &Params,
 ) -> Result<DataFrame> {
-    let mut ctx = query_context(ws, window, params, sql)?;
-    if sql.contains(service_map::CALLS_TABLE) {
+    let words = sql_words(sql);
+    let mut ctx = query_context(ws, window, params, &words)?;
+    if words.contains(service_map::CALLS_TABLE) {
         service_map::register_cached_views(&ctx, ws, window)?;
     }
-    if sql.contains(route_costs::ROUTE_COSTS_TABLE) {
+    if words.contains(route_costs::ROUTE_COSTS_TABLE) {
         route_costs::register_computed(&ctx, ws, window, params)?;
     }
     let lf = ctx.execute(sql).ctx("planning the query")?;
@@ -384,13 +386,18 @@ fn run_report_sql(
 /// partitions, a few hundred rows, scanned once per reference).
 const SMALL_FRAME_BYTES: u64 = 4 << 20;
 
-/// The tables a report's `sql` reads: the frames it names (a small frame,
+/// The tables a report reads: the frames among `words` ([`sql_words`] of its SQL; a small frame,
 /// [`SMALL_FRAME_BYTES`], read into memory once) and the parameter tables. Frames it doesn't
 /// name are not registered, so a report over the costs doesn't list the other frames' files.
-fn query_context(ws: &Workspace, window: Window, params: &Params, sql: &str) -> Result<SQLContext> {
+fn query_context(
+    ws: &Workspace,
+    window: Window,
+    params: &Params,
+    words: &HashSet<String>,
+) -> Result<SQLContext> {
     let ctx = SQLContext::new();
     for f in Frame::ALL {
-        if !names_table(sql, f.name()) {
+        if !words.contains(f.name()) {
             continue;
         }
         let lf = ws.scan_window(f, window.from, window.to)?;
@@ -410,13 +417,35 @@ fn query_context(ws: &Workspace, window: Window, params: &Params, sql: &str) -> 
     Ok(ctx)
 }
 
-/// Whether `sql` contains `name` as a whole word (a table name, not part of another).
-fn names_table(sql: &str, name: &str) -> bool {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    sql.match_indices(name).any(|(i, _)| {
-        !sql[..i].chars().next_back().is_some_and(word)
-            && !sql[i + name.len()..].chars().next().is_some_and(word)
-    })
+/// The words of `sql` that can name a table or a column: runs of ASCII letters, digits and
+/// `_` outside `--` comments and `'…'` string literals, lower-cased. Every name the query uses
+/// is among them (the set may hold more: names inside `/* */` comments, keywords).
+pub(crate) fn sql_words(sql: &str) -> HashSet<String> {
+    let mut words = HashSet::new();
+    let mut word = String::new();
+    let (mut in_text, mut in_comment) = (false, false);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !in_text && !in_comment && (c.is_ascii_alphanumeric() || c == '_') {
+            word.push(c.to_ascii_lowercase());
+            continue;
+        }
+        if !word.is_empty() {
+            words.insert(std::mem::take(&mut word));
+        }
+        if in_comment {
+            in_comment = c != '\n';
+        } else if c == '\'' {
+            // A quote inside a literal is written twice: it closes and reopens it.
+            in_text = !in_text;
+        } else if !in_text && c == '-' && chars.peek() == Some(&'-') {
+            in_comment = true;
+        }
+    }
+    if !word.is_empty() {
+        words.insert(word);
+    }
+    words
 }
 
 /// Reports computed window by window ([`passes::time_windows`]): one row per time bucket and
@@ -436,24 +465,15 @@ fn run_in_time_passes(
     per_pass: u64,
 ) -> Result<DataFrame> {
     let windows = passes::time_windows(ws, window, bucket_us, per_pass)?;
-    let mut out: Option<DataFrame> = None;
-    for w in windows {
-        let part = run_report_sql(ws, name, sql, w, params)?;
+    let mut rest = windows.into_iter();
+    let mut df = run_report_sql(ws, name, sql, rest.next().unwrap_or(window), params)?;
+    for w in rest {
         memory::release();
-        match out.as_mut() {
-            None => out = Some(part),
-            Some(df) => {
-                df.vstack_mut(&part).ctx("joining the passes")?;
-            }
-        }
+        let part = run_report_sql(ws, name, sql, w, params)?;
+        df.vstack_mut(&part).ctx("joining the passes")?;
     }
-    match out {
-        Some(mut df) => {
-            df.rechunk_mut();
-            Ok(df)
-        }
-        None => run_report_sql(ws, name, sql, window, params),
-    }
+    df.rechunk_mut();
+    Ok(df)
 }
 
 /// Reports run on the in-memory engine: their figures are sums of floats (spend), which the
@@ -604,4 +624,22 @@ pub(crate) fn demo_workspace(dir: &std::path::Path, requests: u64, days: u32) ->
     };
     crate::source::import_demo(&ws, &opts, false).expect("demo");
     ws
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sql_words_are_the_names_outside_comments_and_literals() {
+        let sql = "-- reads costs\nSELECT Amount, 'logs -- spans' AS x -- invocations\n\
+                   FROM costs_x JOIN \"Spans\" ON a = 'it''s' WHERE b-1 > 0";
+        let words = super::sql_words(sql);
+        for w in [
+            "select", "amount", "x", "from", "costs_x", "spans", "a", "b", "1",
+        ] {
+            assert!(words.contains(w), "{w} in {words:?}");
+        }
+        for w in ["costs", "logs", "invocations", "it", "s", "reads"] {
+            assert!(!words.contains(w), "{w} not in {words:?}");
+        }
+    }
 }
