@@ -4,20 +4,30 @@
 -- to multiples of their width since 1970-01-01 UTC (so 1d buckets start at midnight UTC).
 -- Buckets with no invocation are omitted; invocations with no known start are in no bucket.
 -- Percentiles are linear-interpolated between closest ranks (as `latency`).
+-- Grouped by the stored function name, named '(unknown)' after the grouping (as `latency`).
 SELECT
     bucket_start,
-    function,
-    COUNT(*) AS invocations,
-    ROUND(QUANTILE_CONT(duration_ms, 0.50), 3) AS p50_ms,
-    ROUND(QUANTILE_CONT(duration_ms, 0.90), 3) AS p90_ms,
-    ROUND(QUANTILE_CONT(duration_ms, 0.99), 3) AS p99_ms
+    COALESCE(function, '(unknown)') AS function,
+    invocations,
+    p50_ms,
+    p90_ms,
+    p99_ms
 FROM (
     SELECT
-        CAST(DIV(CAST(start AS BIGINT), {{bucket_us}}) * {{bucket_us}} AS TIMESTAMP) AS bucket_start,
-        COALESCE(function, '(unknown)') AS function,
-        duration_ms
-    FROM invocations
-    WHERE start IS NOT NULL
+        bucket_start,
+        function,
+        COUNT(*) AS invocations,
+        ROUND(QUANTILE_CONT(duration_ms, 0.50), 3) AS p50_ms,
+        ROUND(QUANTILE_CONT(duration_ms, 0.90), 3) AS p90_ms,
+        ROUND(QUANTILE_CONT(duration_ms, 0.99), 3) AS p99_ms
+    FROM (
+        SELECT
+            CAST(DIV(CAST(start AS BIGINT), {{bucket_us}}) * {{bucket_us}} AS TIMESTAMP) AS bucket_start,
+            function,
+            duration_ms
+        FROM invocations
+        WHERE start IS NOT NULL
+    ) AS i
+    GROUP BY bucket_start, function
 ) AS t
-GROUP BY bucket_start, function
 ORDER BY bucket_start, function

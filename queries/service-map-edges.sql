@@ -1,4 +1,6 @@
 -- service-map-edges: every edge of the service map (calls from one node to another).
+-- Flags are counted with COUNT(CASE WHEN flag THEN 1 END): Polars' SQL evaluates the CASE of a
+-- SUM(CASE … ELSE 0 END) three times (its sum, null count and length).
 -- Nodes and calls are defined in service-map-calls.sql (the table `service_map_calls`).
 -- requests = calls on the edge; errors (4xx, throttles included), faults (5xx) and
 -- throttles (429) count calls with that flag; p50/p99 are the calls' durations,
@@ -20,9 +22,9 @@ edges AS (
     SELECT
         source, source_type, target, target_type, k1, n1, k2, n2, k3, n3,
         COUNT(*) AS requests,
-        SUM(CASE WHEN error THEN 1 ELSE 0 END) AS errors,
-        SUM(CASE WHEN fault THEN 1 ELSE 0 END) AS faults,
-        SUM(CASE WHEN throttle THEN 1 ELSE 0 END) AS throttles
+        COUNT(CASE WHEN error THEN 1 END) AS errors,
+        COUNT(CASE WHEN fault THEN 1 END) AS faults,
+        COUNT(CASE WHEN throttle THEN 1 END) AS throttles
     FROM calls
     GROUP BY source, source_type, target, target_type, k1, n1, k2, n2, k3, n3
 ),

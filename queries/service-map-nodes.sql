@@ -1,4 +1,6 @@
 -- service-map-nodes: every node of the service map with the requests it received.
+-- Flags are counted with COUNT(CASE WHEN flag THEN 1 END): Polars' SQL evaluates the CASE of a
+-- SUM(CASE … ELSE 0 END) three times (its sum, null count and length).
 -- Nodes and calls are defined in service-map-calls.sql (the table `service_map_calls`).
 -- requests = calls into the node; errors (4xx, throttles included, as X-Ray counts them),
 -- faults (5xx) and throttles (429) count calls with that flag; p50/p99 are the calls'
@@ -11,9 +13,9 @@ FROM (
         target AS service,
         target_type AS type,
         COUNT(*) AS requests,
-        SUM(CASE WHEN error THEN 1 ELSE 0 END) AS errors,
-        SUM(CASE WHEN fault THEN 1 ELSE 0 END) AS faults,
-        SUM(CASE WHEN throttle THEN 1 ELSE 0 END) AS throttles,
+        COUNT(CASE WHEN error THEN 1 END) AS errors,
+        COUNT(CASE WHEN fault THEN 1 END) AS faults,
+        COUNT(CASE WHEN throttle THEN 1 END) AS throttles,
         ROUND(QUANTILE_CONT(duration_ms, 0.50), 3) AS p50_ms,
         ROUND(QUANTILE_CONT(duration_ms, 0.99), 3) AS p99_ms
     FROM service_map_calls
@@ -23,9 +25,9 @@ FROM (
         source AS service,
         source_type AS type,
         COUNT(*) AS requests,
-        SUM(CASE WHEN error THEN 1 ELSE 0 END) AS errors,
-        SUM(CASE WHEN fault THEN 1 ELSE 0 END) AS faults,
-        SUM(CASE WHEN throttle THEN 1 ELSE 0 END) AS throttles,
+        COUNT(CASE WHEN error THEN 1 END) AS errors,
+        COUNT(CASE WHEN fault THEN 1 END) AS faults,
+        COUNT(CASE WHEN throttle THEN 1 END) AS throttles,
         ROUND(QUANTILE_CONT(duration_ms, 0.50), 3) AS p50_ms,
         ROUND(QUANTILE_CONT(duration_ms, 0.99), 3) AS p99_ms
     FROM service_map_calls
