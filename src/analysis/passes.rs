@@ -103,7 +103,15 @@ pub const INVOCATIONS_PER_TIME_PASS: u64 = 3_500_000;
 /// one of them: a per-bucket report run window by window and concatenated in order gives the
 /// rows of one run over `window`. The first window starts where `window` starts and the last
 /// ends where it ends. One window when there are no more than `per_pass` invocations with a
-/// start. Reads only the invocations' `start`.
+/// start.
+///
+/// When a day boundary is a bucket boundary (every width of the automatic ladder, 1m to 1d)
+/// and no day holds more than `per_pass` invocations, the cuts are at day boundaries and the
+/// counts come from the date partitions' Parquet footers ([`Workspace::rows_per_day`]): no
+/// data is read (counting per bucket took 180–200 ms of the report's 1.05 s at 10M
+/// invocations). Otherwise the invocations' `start` is read and counted per bucket.
+///
+/// [`Workspace::rows_per_day`]: crate::workspace::Workspace::rows_per_day
 pub fn time_windows(
     ws: &crate::workspace::Workspace,
     window: super::Window,
@@ -112,14 +120,17 @@ pub fn time_windows(
 ) -> Result<Vec<super::Window>> {
     let start = crate::model::invocations::START;
     let width = bucket_us.max(1);
-    let counts = count_by_key(
-        ws.scan_window(crate::model::Frame::Invocations, window.from, window.to)?
-            .filter(col(start).is_not_null())
-            .select([col(start)
-                .cast(DataType::Int64)
-                .floor_div(lit(width))
-                .alias("k")]),
-    )?;
+    let counts = match day_counts(ws, window, width, per_pass)? {
+        Some(days) => days,
+        None => count_by_key(
+            ws.scan_window(crate::model::Frame::Invocations, window.from, window.to)?
+                .filter(col(start).is_not_null())
+                .select([col(start)
+                    .cast(DataType::Int64)
+                    .floor_div(lit(width))
+                    .alias("k")]),
+        )?,
+    };
     let ctx = "counting invocations per bucket";
     let buckets = counts.column("k").ctx(ctx)?.i64().ctx(ctx)?;
     let mut bounds = vec![window.from];
@@ -136,6 +147,30 @@ pub fn time_windows(
             to: w[1],
         })
         .collect())
+}
+
+/// The invocations of each day `window` touches, keyed by the bucket (of `width` µs) that
+/// starts the day, as [`count_by_key`] gives them; `None` when a day boundary is not a bucket
+/// boundary or a day holds more than `per_pass` invocations (its buckets must then be counted).
+fn day_counts(
+    ws: &crate::workspace::Workspace,
+    window: super::Window,
+    width: i64,
+    per_pass: u64,
+) -> Result<Option<DataFrame>> {
+    const US_PER_DAY: i64 = 86_400_000_000;
+    if US_PER_DAY % width != 0 {
+        return Ok(None);
+    }
+    let days = ws.rows_per_day(crate::model::Frame::Invocations, window.from, window.to)?;
+    if days.iter().any(|&(_, n)| n > per_pass) {
+        return Ok(None);
+    }
+    let buckets_per_day = US_PER_DAY / width;
+    let k: Vec<i64> = days.iter().map(|&(d, _)| d * buckets_per_day).collect();
+    let n: Vec<u64> = days.iter().map(|&(_, n)| n).collect();
+    let df = df!("k" => k, "n" => n).ctx("counting invocations per day")?;
+    Ok(Some(df))
 }
 
 /// The rows of `keys` (one column, `k`) counted per key, sorted by key, nulls first.
@@ -221,6 +256,49 @@ mod tests {
             }
         }
         (by_expr, by_sql)
+    }
+
+    #[test]
+    fn time_passes_cut_at_days_from_the_footers_when_every_day_fits_a_pass() {
+        use crate::analysis::{Params, Window, render_sql, report, run_in_time_passes};
+        use crate::model::Frame;
+        let dir = tempfile::tempdir().unwrap();
+        let ws = crate::analysis::demo_workspace(dir.path(), 1_500, 3);
+        let (hour, day) = (3_600_000_000_i64, 86_400_000_000_i64);
+        let days = ws.rows_per_day(Frame::Invocations, None, None).unwrap();
+        assert!(days.len() >= 3, "{days:?}");
+        // The footers' counts are the partitions' rows.
+        let rows = ws.read(Frame::Invocations).unwrap();
+        let dated = rows.column("start").unwrap().is_not_null().sum().unwrap_or(0) as u64;
+        assert_eq!(days.iter().map(|d| d.1).sum::<u64>(), dated);
+        let per_pass = days.iter().map(|d| d.1).max().unwrap();
+        let params = Params {
+            bucket_us: Some(hour),
+            ..Params::default()
+        };
+        let sql = render_sql(report("latency-timeseries").unwrap().sql, &params);
+        let all = Window::default();
+        let windows = time_windows(&ws, all, hour, per_pass).unwrap();
+        assert!(windows.len() >= 2, "{windows:?}");
+        for pair in windows.windows(2) {
+            let cut = pair[0].to.expect("an inner cut");
+            assert_eq!(Some(cut), pair[1].from, "consecutive");
+            assert_eq!(cut % day, 0, "cut at a day boundary");
+        }
+        let one = run_in_time_passes(&ws, "latency-timeseries", &sql, all, &params, hour, u64::MAX)
+            .unwrap();
+        let split =
+            run_in_time_passes(&ws, "latency-timeseries", &sql, all, &params, hour, per_pass)
+                .unwrap();
+        assert!(one.height() > 20, "{one}");
+        assert!(one.equals_missing(&split), "{one}\n{split}");
+        // A width that does not divide a day is counted per bucket: cuts at its multiples.
+        let odd = 7 * 60_000_000_i64;
+        let windows = time_windows(&ws, all, odd, per_pass).unwrap();
+        assert!(windows.len() >= 2, "{windows:?}");
+        for pair in windows.windows(2) {
+            assert_eq!(pair[0].to.expect("an inner cut") % odd, 0);
+        }
     }
 
     #[test]

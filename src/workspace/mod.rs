@@ -192,6 +192,38 @@ impl Workspace {
         Ok(lf)
     }
 
+    /// The rows of each dated partition of `frame` that `[from, to)` (µs, UTC) touches, from the
+    /// Parquet footers alone: `(day, rows)`, day = days since 1970-01-01, in date order. Rows
+    /// of the partition outside the window are counted too; the `unknown` partition (rows
+    /// without time) is left out.
+    pub fn rows_per_day(
+        &self,
+        frame: Frame,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<(i64, u64)>> {
+        let from_day = from.map(|f| f.div_euclid(US_PER_DAY));
+        let to_day = to.map(|t| (t - 1).div_euclid(US_PER_DAY));
+        let mut out: Vec<(i64, u64)> = Vec::new();
+        for (date, path) in self.frame_files(frame)? {
+            let Some(day) = day_number(&date) else {
+                continue;
+            };
+            if from_day.is_some_and(|f| day < f) || to_day.is_some_and(|t| day > t) {
+                continue;
+            }
+            let file = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
+            let rows = ParquetReader::new(file)
+                .num_rows()
+                .ctx(&format!("reading the footer of {}", path.display()))?;
+            match out.last_mut() {
+                Some((d, n)) if *d == day => *n += rows as u64,
+                _ => out.push((day, rows as u64)),
+            }
+        }
+        Ok(out)
+    }
+
     /// Read a whole frame into memory.
     pub fn read(&self, frame: Frame) -> Result<DataFrame> {
         self.scan(frame)?
