@@ -93,10 +93,12 @@ pub fn plan(lf: LazyFrame, column: &str, per_pass: u64) -> Result<Vec<TracePass>
 }
 
 /// Invocations per time pass ([`time_windows`]). At 10M invocations `latency-timeseries`
-/// peaked at 1,370 MB in one pass (it holds each group's durations at once for its
-/// percentiles); in passes of 1M / 2M / 3.5M / 5M invocations at 194 / 339 / 513 / 725 MB, in
-/// 1.20 / 1.17 / 1.08 / 1.08 s against 1.04–1.08 s in one (`benches/reports.rs`).
-pub const INVOCATIONS_PER_TIME_PASS: u64 = 3_500_000;
+/// peaks at 1,340 MB in one pass (it holds each group's durations at once for its
+/// percentiles); in passes of 1M / 2M / 3.5M / 5M invocations at 194 / 339 / 513 / 725 MB
+/// (session 7). With the passes cut at day boundaries (session 8), three runs each: passes of
+/// 3.5M 947–969 ms (533–559 MB), of 5M 822–906 ms (706–713 MB), one pass 879–1,010 ms
+/// (1,339–1,345 MB) (`benches/reports.rs`, `child report latency-timeseries WS`).
+pub const INVOCATIONS_PER_TIME_PASS: u64 = 5_000_000;
 
 /// Split `window` into consecutive windows of about `per_pass` invocations each, cut only at
 /// multiples of `bucket_us` (µs since the epoch), so every time-series bucket lies whole in
