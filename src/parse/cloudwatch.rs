@@ -920,7 +920,7 @@ mod fast {
             if has_control(raw) {
                 return None;
             }
-            std::str::from_utf8(raw).ok()
+            simdutf8::basic::from_utf8(raw).ok()
         }
 
         /// An event key at `pos` (which holds `"`): the keys AWS writes are matched as bytes,
@@ -960,7 +960,7 @@ mod fast {
                         return None;
                     }
                     if i == start {
-                        return std::str::from_utf8(raw).ok().map(Some);
+                        return simdutf8::basic::from_utf8(raw).ok().map(Some);
                     }
                     buf.extend_from_slice(&self.b[i..j]);
                     return Some(None);
@@ -1194,7 +1194,7 @@ mod fast {
         loop {
             let start = s.pos;
             let done = match event(s, buf) {
-                Some(f) if f.message_in_buf => match std::str::from_utf8(buf) {
+                Some(f) if f.message_in_buf => match simdutf8::basic::from_utf8(buf) {
                     Ok(msg) => {
                         sink.event_in(RawEvent::Event(f), &doc, msg);
                         true
@@ -1331,7 +1331,7 @@ fn flush(
     let Some(p) = p else { return };
     out.records += 1;
     // Every line of the record was checked for UTF-8; the range starts and ends at line bounds.
-    let Ok(text) = std::str::from_utf8(&input[p.start..p.end.max(p.start)]) else {
+    let Ok(text) = simdutf8::basic::from_utf8(&input[p.start..p.end.max(p.start)]) else {
         out.skip(SkipReason::InvalidUtf8);
         return;
     };
