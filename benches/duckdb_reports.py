@@ -5,7 +5,8 @@ Usage: duckdb_reports.py WORKSPACE_DIR QUERIES_DIR [DUMP_DIR]
 Reads `QUERIES_DIR/<report>.sql` (the files Skylens runs), translates them mechanically to
 DuckDB's dialect (see `translate`), and runs them over the workspace's Parquet files with
 `read_parquet(..., hive_partitioning = true)`; `service_map_calls` is Skylens' cached table
-(`WORKSPACE_DIR/index/service-map/calls.parquet`), as the Skylens reports read it. The
+(`WORKSPACE_DIR/index/service-map/calls.parquet`, with the node names of `nodes.parquet`
+as `service_map_node_names`), as the Skylens reports read them. The
 computation of that table from the spans (`service-map-calls.sql`) is timed on its own.
 Percentiles are `QUANTILE_CONT` in both engines (linear interpolation). Two threads, as the
 machine has two cores. With DUMP_DIR, the translated SQL is written there.
@@ -102,6 +103,11 @@ def main() -> None:
     con.execute(
         f"CREATE VIEW service_map_calls AS SELECT * FROM "
         f"read_parquet('{ws}/index/service-map/calls.parquet')"
+    )
+    # The node names (a row per node), which Skylens reads into memory too.
+    con.execute(
+        f"CREATE TABLE service_map_node_names AS SELECT * FROM "
+        f"read_parquet('{ws}/index/service-map/nodes.parquet')"
     )
     con.execute(
         f"CREATE TABLE lambda_prices AS SELECT * FROM "

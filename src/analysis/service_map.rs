@@ -20,6 +20,12 @@
 //! the cache. A window keeps the calls that start inside it (links across the window's edge
 //! are kept). The cache is derived data: safe to delete.
 //!
+//! Every node (a name and a type, either may be null) gets a number when the calls are
+//! computed ([`NodeNumbers`]): each call carries `source_node` and `target_node`, and the table
+//! [`NODES_TABLE`] (`node`, `name`, `type`, cached as `nodes.parquet` beside the calls) names
+//! them. The node and edge reports group by the numbers and join the names to their few result
+//! rows: grouping 5.4M calls by two strings each was most of their time.
+//!
 //! [`service_map`] runs the node and edge reports together for callers that want both (the
 //! chart, the desktop app).
 
@@ -37,6 +43,10 @@ use crate::workspace::Workspace;
 /// Name of the derived table of service-map calls (one row per request a node received).
 pub const CALLS_TABLE: &str = "service_map_calls";
 
+/// Name of the table of service-map nodes: `node` (the number in `source_node` and
+/// `target_node` of [`CALLS_TABLE`]), `name` and `type`, one row per node.
+pub const NODES_TABLE: &str = "service_map_node_names";
+
 /// The SQL of [`CALLS_TABLE`] (`queries/service-map-calls.sql`).
 pub const CALLS_SQL: &str = include_str!("../../queries/service-map-calls.sql");
 
@@ -53,6 +63,8 @@ pub const CALLS_COLUMNS: &[&str] = &[
     "error",
     "fault",
     "throttle",
+    "source_node",
+    "target_node",
 ];
 
 /// Type of the node that sends the requests entering root segments (its name is the same).
@@ -67,6 +79,7 @@ pub fn calls_schema() -> Schema {
                 "start" => ts_dtype(),
                 "duration_ms" => DataType::Float64,
                 "error" | "fault" | "throttle" => DataType::Boolean,
+                "source_node" | "target_node" => DataType::UInt32,
                 _ => DataType::String,
             };
             Field::new((*c).into(), t)
@@ -74,8 +87,17 @@ pub fn calls_schema() -> Schema {
         .collect()
 }
 
+/// The schema of [`NODES_TABLE`].
+pub fn nodes_schema() -> Schema {
+    Schema::from_iter([
+        Field::new("node".into(), DataType::UInt32),
+        Field::new("name".into(), DataType::String),
+        Field::new("type".into(), DataType::String),
+    ])
+}
+
 /// The calls of `spans` (a frame in the `spans` schema), by `queries/service-map-calls.sql`,
-/// in [`calls_schema`].
+/// in [`calls_schema`] but for the node numbers ([`NodeNumbers::number`] adds them).
 pub fn calls_of(spans: LazyFrame) -> Result<LazyFrame> {
     let mut ctx = SQLContext::new();
     ctx.register(Frame::Spans.name(), spans);
@@ -85,17 +107,98 @@ pub fn calls_of(spans: LazyFrame) -> Result<LazyFrame> {
     Ok(lf.select(
         calls_schema()
             .iter()
+            .filter(|(n, _)| !NODE_COLUMNS.iter().any(|(_, _, c)| n.as_str() == *c))
             .map(|(n, t)| col(n.clone()).cast(t.clone()))
             .collect::<Vec<_>>(),
     ))
 }
 
-/// Register the derived service-map tables ([`CALLS_TABLE`]) of `ws` in `ctx`, restricted to
-/// calls starting in `window`. Nothing is read or computed until a query uses the table.
+/// The two ends of a call: name column, type column, and the column of their node number.
+const NODE_COLUMNS: [(&str, &str, &str); 2] = [
+    ("source", "source_type", "source_node"),
+    ("target", "target_type", "target_node"),
+];
+
+/// Numbers for the service-map nodes, kept across the passes of one computation so a node has
+/// one number in all of them: 1, 2, … in order of first appearance. Names and types are
+/// compared null-safely (a null name is a node of its own, as `GROUP BY` makes it).
+#[derive(Debug, Default)]
+pub struct NodeNumbers {
+    numbers: std::collections::HashMap<(Option<String>, Option<String>), u32>,
+}
+
+impl NodeNumbers {
+    /// `calls` (from [`calls_of`]) with `source_node` and `target_node`, in [`calls_schema`].
+    pub fn number(&mut self, calls: DataFrame) -> Result<DataFrame> {
+        let ctx = "numbering the service-map nodes";
+        for (name, kind, _) in NODE_COLUMNS {
+            let pairs = calls
+                .select([name, kind])
+                .ctx(ctx)?
+                .unique_stable(None, UniqueKeepStrategy::First, None)
+                .ctx(ctx)?;
+            let names = pairs.column(name).ctx(ctx)?.str().ctx(ctx)?;
+            let kinds = pairs.column(kind).ctx(ctx)?.str().ctx(ctx)?;
+            for pair in names.iter().zip(kinds.iter()) {
+                let next = u32::try_from(self.numbers.len() + 1).unwrap_or(u32::MAX);
+                self.numbers
+                    .entry((pair.0.map(str::to_string), pair.1.map(str::to_string)))
+                    .or_insert(next);
+            }
+        }
+        let nodes = self.frame()?.lazy();
+        let mut cols: Vec<Expr> = calls
+            .get_column_names()
+            .into_iter()
+            .map(|n| col(n.clone()))
+            .collect();
+        cols.extend(NODE_COLUMNS.iter().map(|(_, _, number)| col(*number)));
+        let mut lf = calls.lazy();
+        for (name, kind, number) in NODE_COLUMNS {
+            lf = lf.join(
+                nodes.clone().select([
+                    col("name").alias(name),
+                    col("type").alias(kind),
+                    col("node").alias(number),
+                ]),
+                [col(name), col(kind)],
+                [col(name), col(kind)],
+                JoinArgs {
+                    nulls_equal: true,
+                    maintain_order: MaintainOrderJoin::Left,
+                    ..JoinArgs::new(JoinType::Left)
+                },
+            );
+        }
+        lf.select(cols).collect().ctx(ctx)
+    }
+
+    /// The nodes numbered so far, as [`NODES_TABLE`], by number.
+    pub fn frame(&self) -> Result<DataFrame> {
+        let mut rows: Vec<(&u32, &(Option<String>, Option<String>))> =
+            self.numbers.iter().map(|(k, v)| (v, k)).collect();
+        rows.sort();
+        let node: Vec<u32> = rows.iter().map(|r| *r.0).collect();
+        let name: Vec<Option<&str>> = rows.iter().map(|r| r.1.0.as_deref()).collect();
+        let kind: Vec<Option<&str>> = rows.iter().map(|r| r.1.1.as_deref()).collect();
+        df!("node" => node, "name" => name, "type" => kind).ctx("listing the service-map nodes")
+    }
+}
+
+/// Register the derived service-map tables ([`CALLS_TABLE`], [`NODES_TABLE`]) of `ws` in
+/// `ctx`, the calls restricted to those starting in `window`. Nothing is read or computed until
+/// a query uses a table.
 pub fn register_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Result<()> {
-    let ws = ws.clone();
-    let lf = super::derived_table(CALLS_TABLE, calls_schema(), move || materialized_calls(&ws))?;
+    let calls_ws = ws.clone();
+    let lf = super::derived_table(CALLS_TABLE, calls_schema(), move || {
+        Ok(materialized_calls(&calls_ws)?.calls)
+    })?;
     register_calls(ctx, lf, window);
+    let nodes_ws = ws.clone();
+    let nodes = super::derived_table(NODES_TABLE, nodes_schema(), move || {
+        Ok(materialized_calls(&nodes_ws)?.nodes)
+    })?;
+    ctx.register(NODES_TABLE, nodes);
     Ok(())
 }
 
@@ -110,10 +213,29 @@ fn register_calls(ctx: &SQLContext, mut lf: LazyFrame, window: Window) {
     ctx.register(CALLS_TABLE, lf);
 }
 
-/// Where the cached calls live.
-fn cache_paths(ws: &Workspace) -> (PathBuf, PathBuf) {
+/// Where the cached calls, their nodes and their stamp live.
+struct CachePaths {
+    calls: PathBuf,
+    nodes: PathBuf,
+    stamp: PathBuf,
+}
+
+fn cache_paths(ws: &Workspace) -> CachePaths {
     let dir = ws.dir().join("index").join("service-map");
-    (dir.join("calls.parquet"), dir.join("calls.stamp"))
+    CachePaths {
+        calls: dir.join("calls.parquet"),
+        nodes: dir.join("nodes.parquet"),
+        stamp: dir.join("calls.stamp"),
+    }
+}
+
+/// The calls of every span, with their nodes ([`NODES_TABLE`]).
+#[derive(Debug, Clone)]
+pub struct MaterializedCalls {
+    /// [`CALLS_TABLE`].
+    pub calls: DataFrame,
+    /// [`NODES_TABLE`].
+    pub nodes: DataFrame,
 }
 
 /// What the cached calls were computed from: the SQL and every spans partition file.
@@ -134,56 +256,68 @@ fn stamp(ws: &Workspace) -> Result<String> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The calls of every span in `ws`: from the cache when it is current, else computed and
-/// cached (a cache that cannot be written is computed again next time).
-pub fn materialized_calls(ws: &Workspace) -> Result<DataFrame> {
+/// The calls of every span in `ws` and their nodes: from the cache when it is current, else
+/// computed and cached (a cache that cannot be written is computed again next time).
+pub fn materialized_calls(ws: &Workspace) -> Result<MaterializedCalls> {
     match current_calls(ws)? {
-        Calls::Cached(path) => match read_cache(&path) {
-            Some(df) => Ok(df),
-            None => compute_calls(ws, &passes(ws, SPANS_PER_PASS)?),
+        Calls::Cached(paths) => match (
+            read_cache(&paths.calls, &calls_schema()),
+            read_cache(&paths.nodes, &nodes_schema()),
+        ) {
+            (Some(calls), Some(nodes)) => Ok(MaterializedCalls { calls, nodes }),
+            _ => compute_calls(ws, &passes(ws, SPANS_PER_PASS)?),
         },
-        Calls::Computed(df) => Ok(df),
+        Calls::Computed(m) => Ok(m),
     }
 }
 
 /// Register [`CALLS_TABLE`] in `ctx` as a Parquet scan of the cached calls (computed and
-/// cached first when stale), restricted to calls starting in `window`, replacing the lazy
-/// table of [`register_views`]. Unlike that one, a Parquet scan reads only the columns a query
-/// needs and runs on Polars' streaming engine. When the cache cannot be written, the computed
-/// calls are registered from memory.
+/// cached first when stale), restricted to calls starting in `window`, and [`NODES_TABLE`] read
+/// into memory (a row per node), replacing the lazy tables of [`register_views`]. Unlike that
+/// one, a Parquet scan reads only the columns a query needs and runs on Polars' streaming
+/// engine. When the cache cannot be written, the computed tables are registered from memory.
 pub fn register_cached_views(ctx: &SQLContext, ws: &Workspace, window: Window) -> Result<()> {
-    let lf = match current_calls(ws)? {
-        Calls::Cached(path) => LazyFrame::scan_parquet(
-            PlRefPath::new(path.to_string_lossy().as_ref()),
-            ScanArgsParquet::default(),
-        )
-        .ctx("scanning the cached service_map_calls")?,
-        Calls::Computed(df) => df.lazy(),
+    let (calls, nodes) = match current_calls(ws)? {
+        Calls::Cached(paths) => {
+            let calls = LazyFrame::scan_parquet(
+                PlRefPath::new(paths.calls.to_string_lossy().as_ref()),
+                ScanArgsParquet::default(),
+            )
+            .ctx("scanning the cached service_map_calls")?;
+            let nodes = match read_cache(&paths.nodes, &nodes_schema()) {
+                Some(nodes) => nodes,
+                None => materialized_calls(ws)?.nodes,
+            };
+            (calls, nodes)
+        }
+        Calls::Computed(m) => (m.calls.lazy(), m.nodes),
     };
-    register_calls(ctx, lf, window);
+    register_calls(ctx, calls, window);
+    ctx.register(NODES_TABLE, nodes.lazy());
     Ok(())
 }
 
-/// The calls of a workspace: a current cache file, or computed (and cached when possible).
+/// The calls of a workspace: current cache files, or computed (and cached when possible).
 enum Calls {
-    Cached(PathBuf),
-    Computed(DataFrame),
+    Cached(CachePaths),
+    Computed(MaterializedCalls),
 }
 
 fn current_calls(ws: &Workspace) -> Result<Calls> {
-    let (data, stamp_file) = cache_paths(ws);
+    let paths = cache_paths(ws);
     let want = stamp(ws)?;
-    if std::fs::read_to_string(&stamp_file).is_ok_and(|s| s.trim() == want)
-        && cache_schema_ok(&data)
+    if std::fs::read_to_string(&paths.stamp).is_ok_and(|s| s.trim() == want)
+        && cache_schema_ok(&paths.calls, &calls_schema())
+        && cache_schema_ok(&paths.nodes, &nodes_schema())
     {
-        return Ok(Calls::Cached(data));
+        return Ok(Calls::Cached(paths));
     }
     let passes = passes(ws, SPANS_PER_PASS)?;
-    let written = data.parent().is_some_and(|dir| {
-        std::fs::create_dir_all(dir).is_ok() && write_calls(ws, &passes, &data).is_ok()
+    let written = paths.calls.parent().is_some_and(|dir| {
+        std::fs::create_dir_all(dir).is_ok() && write_calls(ws, &passes, &paths).is_ok()
     });
-    if written && crate::workspace::write_atomic(&stamp_file, want.as_bytes()).is_ok() {
-        return Ok(Calls::Cached(data));
+    if written && crate::workspace::write_atomic(&paths.stamp, want.as_bytes()).is_ok() {
+        return Ok(Calls::Cached(paths));
     }
     Ok(Calls::Computed(compute_calls(ws, &passes)?))
 }
@@ -213,49 +347,54 @@ fn pass_calls(ws: &Workspace, pass: &TracePass) -> Result<DataFrame> {
         .map_err(|e| e.in_context("computing service_map_calls"))
 }
 
-/// The calls of every pass, in memory (when the cache cannot be written).
-fn compute_calls(ws: &Workspace, passes: &[TracePass]) -> Result<DataFrame> {
-    let mut out = DataFrame::empty_with_schema(&calls_schema());
+/// The calls of every pass and their nodes, in memory (when the cache cannot be written).
+fn compute_calls(ws: &Workspace, passes: &[TracePass]) -> Result<MaterializedCalls> {
+    let mut numbers = NodeNumbers::default();
+    let mut calls = DataFrame::empty_with_schema(&calls_schema());
     for p in passes {
-        out.vstack_mut_owned(pass_calls(ws, p)?)
+        calls
+            .vstack_mut_owned(numbers.number(pass_calls(ws, p)?)?)
             .ctx("computing service_map_calls")?;
     }
-    Ok(out)
+    let nodes = numbers.frame()?;
+    Ok(MaterializedCalls { calls, nodes })
 }
 
-/// Compute the calls pass by pass into the Parquet file `path` (a temporary file renamed over
-/// it at the end), one row group per pass.
-fn write_calls(ws: &Workspace, passes: &[TracePass], path: &Path) -> Result<()> {
-    crate::workspace::write_file_atomic(path, |f| {
+/// Compute the calls pass by pass into their Parquet file (a temporary file renamed over it at
+/// the end), one row group per pass, then their nodes into theirs.
+fn write_calls(ws: &Workspace, passes: &[TracePass], paths: &CachePaths) -> Result<()> {
+    let mut numbers = NodeNumbers::default();
+    crate::workspace::write_file_atomic(&paths.calls, |f| {
         let mut writer = ParquetWriter::new(f)
             .with_compression(ParquetCompression::Lz4Raw)
             .batched(&calls_schema())
             .ctx("writing service_map_calls")?;
         for p in passes {
-            let mut df = pass_calls(ws, p)?;
+            let mut df = numbers.number(pass_calls(ws, p)?)?;
             df.rechunk_mut_par();
             writer.write_batch(&df).ctx("writing service_map_calls")?;
         }
         writer.finish().ctx("writing service_map_calls")?;
         Ok(())
-    })
+    })?;
+    crate::workspace::write_parquet_atomic(&paths.nodes, numbers.frame()?)
 }
 
-/// Whether the cache file is readable Parquet in the current schema (its metadata only).
-fn cache_schema_ok(path: &Path) -> bool {
+/// Whether a cache file is readable Parquet in `schema` (its metadata only).
+fn cache_schema_ok(path: &Path, schema: &Schema) -> bool {
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
     ParquetReader::new(f)
         .schema()
-        .is_ok_and(|s| Schema::from_arrow_schema(&s) == calls_schema())
+        .is_ok_and(|s| &Schema::from_arrow_schema(&s) == schema)
 }
 
-/// The cached calls, when readable and in the current schema.
-fn read_cache(path: &Path) -> Option<DataFrame> {
+/// A cached table, when readable and in `schema`.
+fn read_cache(path: &Path, schema: &Schema) -> Option<DataFrame> {
     let f = std::fs::File::open(path).ok()?;
     let df = ParquetReader::new(f).finish().ok()?;
-    (df.schema().as_ref() == &calls_schema()).then_some(df)
+    (df.schema().as_ref() == schema).then_some(df)
 }
 
 /// The service map of a window: the `service-map-nodes` and `service-map-edges` reports.
@@ -339,9 +478,18 @@ mod tests {
         df.lazy().select(casts)
     }
 
+    /// A context holding the calls of `calls` (from [`calls_of`]) numbered, and their nodes.
+    fn numbered(calls: DataFrame) -> SQLContext {
+        let mut numbers = NodeNumbers::default();
+        let calls = numbers.number(calls).unwrap();
+        let ctx = SQLContext::new();
+        ctx.register(CALLS_TABLE, calls.lazy());
+        ctx.register(NODES_TABLE, numbers.frame().unwrap().lazy());
+        ctx
+    }
+
     fn run(spans: LazyFrame, sql: &str) -> Vec<Vec<String>> {
-        let mut ctx = SQLContext::new();
-        ctx.register(CALLS_TABLE, calls_of(spans).unwrap());
+        let mut ctx = numbered(calls_of(spans).unwrap().collect().unwrap());
         let df = ctx.execute(sql).unwrap().collect().unwrap();
         crate::export::cells(&df)
             .into_iter()
@@ -380,8 +528,7 @@ mod tests {
             "throttle" => flag(7),
         )
         .unwrap();
-        let mut ctx = SQLContext::new();
-        ctx.register(CALLS_TABLE, calls.lazy());
+        let mut ctx = numbered(calls);
         let report = super::super::report("service-map-edges").unwrap();
         let got = ctx.execute(report.sql).unwrap().collect().unwrap();
         let plain = ctx
@@ -601,9 +748,38 @@ mod tests {
         assert_eq!(edges, want);
     }
 
-    /// Every call, as text, sorted (passes write the calls in another order).
-    fn sorted_calls(df: &DataFrame) -> Vec<Vec<String>> {
-        let mut rows: Vec<Vec<String>> = crate::export::cells(df)
+    /// Every call, as text, sorted (passes write the calls in another order), with its nodes'
+    /// names and types in place of their numbers (passes number the nodes in another order),
+    /// after checking that every number names a node.
+    fn sorted_calls(m: &MaterializedCalls) -> Vec<Vec<String>> {
+        let mut lf = m.calls.clone().lazy();
+        for (_, _, number) in NODE_COLUMNS {
+            lf = lf.join(
+                m.nodes.clone().lazy().select([
+                    col("node").alias(number),
+                    col("name").alias(format!("{number}_name")),
+                    col("type").alias(format!("{number}_type")),
+                ]),
+                [col(number)],
+                [col(number)],
+                JoinArgs::new(JoinType::Left),
+            );
+        }
+        let df = lf.collect().unwrap();
+        for (name, kind, number) in NODE_COLUMNS {
+            assert_eq!(df.column(number).unwrap().null_count(), 0, "every call has its nodes");
+            for (a, b) in [(name, format!("{number}_name")), (kind, format!("{number}_type"))] {
+                let (a, b) = (df.column(a).unwrap(), df.column(&b).unwrap());
+                assert!(a.as_materialized_series().equals_missing(b.as_materialized_series()));
+            }
+        }
+        let df = df
+            .drop_many(NODE_COLUMNS.iter().flat_map(|(_, _, n)| {
+                [n.to_string(), format!("{n}_name"), format!("{n}_type")]
+            }))
+            .select(CALLS_COLUMNS.iter().filter(|c| !c.ends_with("_node")).copied())
+            .unwrap();
+        let mut rows: Vec<Vec<String>> = crate::export::cells(&df)
             .into_iter()
             .map(|r| r.iter().map(|c| c.text()).collect())
             .collect();
@@ -655,7 +831,7 @@ mod tests {
         let many = passes(&ws, 500).unwrap();
         assert!(many.len() > 5, "{} passes", many.len());
         let split = compute_calls(&ws, &many).unwrap();
-        assert!(whole.height() > 1_000, "{} calls", whole.height());
+        assert!(whole.calls.height() > 1_000, "{} calls", whole.calls.height());
         assert_eq!(sorted_calls(&split), sorted_calls(&whole));
         assert!(
             sorted_calls(&whole)
@@ -664,13 +840,18 @@ mod tests {
             "the span with no trace ID has its call"
         );
 
-        // The cache file written pass by pass holds the same calls.
-        let path = dir.path().join("calls.parquet");
-        write_calls(&ws, &many, &path).unwrap();
-        assert_eq!(
-            sorted_calls(&read_cache(&path).unwrap()),
-            sorted_calls(&whole)
-        );
+        // The cache files written pass by pass hold the same calls and nodes.
+        let paths = CachePaths {
+            calls: dir.path().join("calls.parquet"),
+            nodes: dir.path().join("nodes.parquet"),
+            stamp: dir.path().join("calls.stamp"),
+        };
+        write_calls(&ws, &many, &paths).unwrap();
+        let cached = MaterializedCalls {
+            calls: read_cache(&paths.calls, &calls_schema()).unwrap(),
+            nodes: read_cache(&paths.nodes, &nodes_schema()).unwrap(),
+        };
+        assert_eq!(sorted_calls(&cached), sorted_calls(&whole));
     }
 
     #[test]
