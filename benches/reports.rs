@@ -364,7 +364,7 @@ fn child(args: &[String]) {
             let ws = Workspace::open(ws_dir).expect("workspace");
             let _ = std::fs::remove_dir_all(ws_dir.join("index/service-map"));
             let t = Instant::now();
-            let df = service_map::materialized_calls(&ws).expect("calls");
+            let df = service_map::materialized_calls(&ws).expect("calls").calls;
             println!(
                 "MEASURE calls {:.3} {} {:.1}",
                 ms_since(t),
