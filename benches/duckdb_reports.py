@@ -6,7 +6,8 @@ Reads `QUERIES_DIR/<report>.sql` (the files Skylens runs), translates them mecha
 DuckDB's dialect (see `translate`), and runs them over the workspace's Parquet files with
 `read_parquet(..., hive_partitioning = true)`; `service_map_calls` is Skylens' cached table
 (`WORKSPACE_DIR/index/service-map/calls.parquet`, with the node names of `nodes.parquet`
-as `service_map_node_names`), as the Skylens reports read them. The
+as `service_map_node_names`), as the Skylens reports read them, and so is
+`function_names` (`WORKSPACE_DIR/function-names.parquet`). The
 computation of that table from the spans (`service-map-calls.sql`) is timed on its own.
 Percentiles are `QUANTILE_CONT` in both engines (linear interpolation). Two threads, as the
 machine has two cores. With DUMP_DIR, the translated SQL is written there.
@@ -108,6 +109,11 @@ def main() -> None:
     con.execute(
         f"CREATE TABLE service_map_node_names AS SELECT * FROM "
         f"read_parquet('{ws}/index/service-map/nodes.parquet')"
+    )
+    # The workspace's function names (a row per name), which Skylens reads into memory too.
+    con.execute(
+        f"CREATE TABLE function_names AS SELECT * FROM "
+        f"read_parquet('{ws}/function-names.parquet')"
     )
     con.execute(
         f"CREATE TABLE lambda_prices AS SELECT * FROM "

@@ -18,20 +18,22 @@ WITH by_region AS (
     -- depend on the order the rows are added in (the report runs on the streaming engine)
     SELECT function, region, n, CAST(mb_ms AS DOUBLE) / 1024000.0 AS gb_s
     FROM (
-        -- (grouped by the stored names, named after the grouping: 0.56 -> 0.44 s at 10M)
-        SELECT COALESCE(function, '(unknown)') AS function, COALESCE(region, '') AS region, n, mb_ms
+        -- (grouped by `function_key` and named from `function_names` after the grouping,
+        -- as `latency`)
+        SELECT COALESCE(f.function, '(unknown)') AS function, COALESCE(r.region, '') AS region, r.n, r.mb_ms
         FROM (
-            SELECT function, region, COUNT(*) AS n, SUM(billed * memory_mb) AS mb_ms
+            SELECT function_key, region, COUNT(*) AS n, SUM(billed * memory_mb) AS mb_ms
             FROM (
                 SELECT
-                    function,
+                    function_key,
                     region,
                     CAST(CEIL(COALESCE(billed_ms, duration_ms, 0.0)) AS BIGINT) AS billed,
                     COALESCE(memory_mb, 0) AS memory_mb
                 FROM invocations
             ) AS i
-            GROUP BY function, region
+            GROUP BY function_key, region
         ) AS r
+        LEFT JOIN function_names AS f ON r.function_key = f.function_key
     ) AS g
 ),
 one_region AS (

@@ -237,6 +237,17 @@ fn an_interrupted_import_loses_nothing() {
             ),
             before
         );
+        // Every stored invocation's function is named by the names table (written before
+        // the partitions that use it).
+        assert_eq!(
+            count(
+                ws,
+                "SELECT COUNT(*) AS n FROM invocations AS i \
+                 LEFT JOIN function_names AS f ON i.function_key = f.function_key \
+                 WHERE i.function IS NOT NULL AND (f.function IS NULL OR f.function <> i.function)"
+            ),
+            0
+        );
     }
     // Re-running the import completes it, with no duplicates.
     skylens_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());

@@ -265,12 +265,17 @@ pub fn report(name: &str) -> Result<&'static Report> {
         })
 }
 
-/// A SQL context with every frame registered under its name, restricted to `window`.
+/// A SQL context with every frame registered under its name, restricted to `window`, and
+/// the workspace's function names ([`crate::model::FUNCTION_NAMES_TABLE`]).
 pub fn context(ws: &Workspace, window: Window) -> Result<SQLContext> {
     let ctx = SQLContext::new();
     for f in Frame::ALL {
         ctx.register(f.name(), ws.scan_window(f, window.from, window.to)?);
     }
+    ctx.register(
+        crate::model::FUNCTION_NAMES_TABLE,
+        ws.function_names()?.lazy(),
+    );
     service_map::register_views(&ctx, ws, window)?;
     Ok(ctx)
 }
@@ -416,6 +421,12 @@ fn query_context(
         } else {
             ctx.register(f.name(), lf);
         }
+    }
+    if words.contains(crate::model::FUNCTION_NAMES_TABLE) {
+        ctx.register(
+            crate::model::FUNCTION_NAMES_TABLE,
+            ws.function_names()?.lazy(),
+        );
     }
     register_param_tables(&ctx, params)?;
     Ok(ctx)

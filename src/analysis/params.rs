@@ -129,7 +129,7 @@ pub fn slowest_cut_ms(ws: &Workspace, window: Window) -> Result<Option<f64>> {
             [d],
             SortMultipleOptions::default().with_order_descending(true),
         )
-        .limit(SLOWEST_ROWS.into())
+        .limit(SLOWEST_ROWS)
         .select([col(d).min()]);
     let df = super::collect_streaming(lf)?;
     Ok(df

@@ -271,7 +271,12 @@ mod tests {
         assert!(days.len() >= 3, "{days:?}");
         // The footers' counts are the partitions' rows.
         let rows = ws.read(Frame::Invocations).unwrap();
-        let dated = rows.column("start").unwrap().is_not_null().sum().unwrap_or(0) as u64;
+        let dated = rows
+            .column("start")
+            .unwrap()
+            .is_not_null()
+            .sum()
+            .unwrap_or(0) as u64;
         assert_eq!(days.iter().map(|d| d.1).sum::<u64>(), dated);
         let per_pass = days.iter().map(|d| d.1).max().unwrap();
         let params = Params {
@@ -287,11 +292,26 @@ mod tests {
             assert_eq!(Some(cut), pair[1].from, "consecutive");
             assert_eq!(cut % day, 0, "cut at a day boundary");
         }
-        let one = run_in_time_passes(&ws, "latency-timeseries", &sql, all, &params, hour, u64::MAX)
-            .unwrap();
-        let split =
-            run_in_time_passes(&ws, "latency-timeseries", &sql, all, &params, hour, per_pass)
-                .unwrap();
+        let one = run_in_time_passes(
+            &ws,
+            "latency-timeseries",
+            &sql,
+            all,
+            &params,
+            hour,
+            u64::MAX,
+        )
+        .unwrap();
+        let split = run_in_time_passes(
+            &ws,
+            "latency-timeseries",
+            &sql,
+            all,
+            &params,
+            hour,
+            per_pass,
+        )
+        .unwrap();
         assert!(one.height() > 20, "{one}");
         assert!(one.equals_missing(&split), "{one}\n{split}");
         // A width that does not divide a day is counted per bucket: cuts at its multiples.

@@ -124,8 +124,11 @@ const NODE_COLUMNS: [(&str, &str, &str); 2] = [
 /// compared null-safely (a null name is a node of its own, as `GROUP BY` makes it).
 #[derive(Debug, Default)]
 pub struct NodeNumbers {
-    numbers: std::collections::HashMap<(Option<String>, Option<String>), u32>,
+    numbers: std::collections::HashMap<NodeName, u32>,
 }
+
+/// A service-map node as [`NodeNumbers`] keys it: its name and its type.
+type NodeName = (Option<String>, Option<String>);
 
 impl NodeNumbers {
     /// `calls` (from [`calls_of`]) with `source_node` and `target_node`, in [`calls_schema`].
@@ -175,8 +178,7 @@ impl NodeNumbers {
 
     /// The nodes numbered so far, as [`NODES_TABLE`], by number.
     pub fn frame(&self) -> Result<DataFrame> {
-        let mut rows: Vec<(&u32, &(Option<String>, Option<String>))> =
-            self.numbers.iter().map(|(k, v)| (v, k)).collect();
+        let mut rows: Vec<(&u32, &NodeName)> = self.numbers.iter().map(|(k, v)| (v, k)).collect();
         rows.sort();
         let node: Vec<u32> = rows.iter().map(|r| *r.0).collect();
         let name: Vec<Option<&str>> = rows.iter().map(|r| r.1.0.as_deref()).collect();
@@ -767,17 +769,34 @@ mod tests {
         }
         let df = lf.collect().unwrap();
         for (name, kind, number) in NODE_COLUMNS {
-            assert_eq!(df.column(number).unwrap().null_count(), 0, "every call has its nodes");
-            for (a, b) in [(name, format!("{number}_name")), (kind, format!("{number}_type"))] {
+            assert_eq!(
+                df.column(number).unwrap().null_count(),
+                0,
+                "every call has its nodes"
+            );
+            for (a, b) in [
+                (name, format!("{number}_name")),
+                (kind, format!("{number}_type")),
+            ] {
                 let (a, b) = (df.column(a).unwrap(), df.column(&b).unwrap());
-                assert!(a.as_materialized_series().equals_missing(b.as_materialized_series()));
+                assert!(
+                    a.as_materialized_series()
+                        .equals_missing(b.as_materialized_series())
+                );
             }
         }
         let df = df
-            .drop_many(NODE_COLUMNS.iter().flat_map(|(_, _, n)| {
-                [n.to_string(), format!("{n}_name"), format!("{n}_type")]
-            }))
-            .select(CALLS_COLUMNS.iter().filter(|c| !c.ends_with("_node")).copied())
+            .drop_many(
+                NODE_COLUMNS.iter().flat_map(|(_, _, n)| {
+                    [n.to_string(), format!("{n}_name"), format!("{n}_type")]
+                }),
+            )
+            .select(
+                CALLS_COLUMNS
+                    .iter()
+                    .filter(|c| !c.ends_with("_node"))
+                    .copied(),
+            )
             .unwrap();
         let mut rows: Vec<Vec<String>> = crate::export::cells(&df)
             .into_iter()
@@ -831,7 +850,11 @@ mod tests {
         let many = passes(&ws, 500).unwrap();
         assert!(many.len() > 5, "{} passes", many.len());
         let split = compute_calls(&ws, &many).unwrap();
-        assert!(whole.calls.height() > 1_000, "{} calls", whole.calls.height());
+        assert!(
+            whole.calls.height() > 1_000,
+            "{} calls",
+            whole.calls.height()
+        );
         assert_eq!(sorted_calls(&split), sorted_calls(&whole));
         assert!(
             sorted_calls(&whole)

@@ -43,9 +43,7 @@ pub fn parse(config: Option<&str>, credentials: Option<&str>) -> Vec<AwsProfile>
                 let h = h.trim();
                 // In the config file, profiles are `[default]` or `[profile NAME]`; other
                 // sections (`[sso-session X]`, `[services X]`) are not profiles.
-                current = if !is_config {
-                    Some(h.to_string())
-                } else if h == "default" {
+                current = if !is_config || h == "default" {
                     Some(h.to_string())
                 } else {
                     h.strip_prefix("profile ")

@@ -451,7 +451,7 @@ pub fn investigation(
         ));
     }
     // Time order; at the same time, outer before inner, spans before lines.
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    rows.sort_by_key(|r| (r.0, r.1));
     let t0 = rows.iter().map(|r| r.0).find(|t| *t != i64::MAX);
     let mut end = t0.unwrap_or(0);
     let waterfall: Vec<WaterfallRow> = rows

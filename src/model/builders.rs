@@ -192,7 +192,7 @@ macro_rules! frame_builder {
             pub fn finish(self) -> PolarsResult<DataFrame> {
                 let cols = vec![ $( self.$field.finish(), )* ];
                 let df = DataFrame::new(self.len, cols)?;
-                debug_assert_eq!(df.schema().as_ref(), &$frame.schema());
+                debug_assert_eq!(df.schema().as_ref(), &$frame.input_schema());
                 Ok(df)
             }
         }

@@ -6,6 +6,7 @@
 //! <dir>/frame=<name>/date=<YYYY-MM-DD>/data.parquet
 //! <dir>/frame=<name>/date=unknown/data.parquet       rows with no time
 //! <dir>/aggregates/service-graph/<n>.json             X-Ray service graphs
+//! <dir>/function-names.parquet        every function name stored, with its key
 //! ```
 //!
 //! Invariants:
@@ -17,6 +18,14 @@
 //!   spans prefer a completed segment over an in-progress one, costs take the newest figure
 //!   (a final figure replaces an estimate), and invocations merge field by field.
 //! - The manifest is written last.
+//! - Every stored invocation carries `function_key`, derived here from its `function`
+//!   ([`crate::model::invocations::function_key`]), and every name stored is in
+//!   `function-names.parquet` (written before the partitions that use it; a name no
+//!   partition uses after an interrupted import is harmless). Imports into one workspace run
+//!   one at a time.
+//! - A workspace of an older schema version is upgraded when it is opened: each partition
+//!   is rewritten atomically, and the version is written last, so an interrupted upgrade is
+//!   done again at the next open.
 
 pub mod cache;
 pub mod manifest;
@@ -34,6 +43,7 @@ pub use manifest::{Manifest, ManifestEntry};
 
 const META_FILE: &str = "skylens-workspace.json";
 const DATA_FILE: &str = "data.parquet";
+const FUNCTION_NAMES_FILE: &str = "function-names.parquet";
 const US_PER_DAY: i64 = 86_400_000_000;
 
 /// Rows per Parquet row group. Readers that want a few rows (investigate) read only the row
@@ -77,7 +87,9 @@ impl Workspace {
             let text = fs::read_to_string(&meta).map_err(|e| Error::io("reading", &meta, e))?;
             let m: Meta = serde_json::from_str(&text)
                 .map_err(|e| ws.err(format!("{META_FILE} is unreadable: {e}")))?;
-            if m.schema_version != SCHEMA_VERSION {
+            if m.schema_version == 1 {
+                ws.upgrade_from_v1()?;
+            } else if m.schema_version != SCHEMA_VERSION {
                 return Err(ws.err(format!(
                     "schema version {} but this Skylens reads version {SCHEMA_VERSION}; import the data again into a new workspace",
                     m.schema_version
@@ -91,6 +103,85 @@ impl Workspace {
             write_atomic(&meta, &text)?;
         }
         Ok(ws)
+    }
+
+    /// Version 1 → 2: add `function_key` to every invocations partition and write the
+    /// function names table, then the new version.
+    fn upgrade_from_v1(&self) -> Result<()> {
+        tracing::info!(workspace = %self.dir.display(), "upgrading the workspace to schema version {SCHEMA_VERSION}");
+        for (_, path) in self.frame_files(Frame::Invocations)? {
+            let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
+            let df = ParquetReader::new(f)
+                .finish()
+                .ctx(&format!("reading {}", path.display()))?;
+            let df = with_function_key(df)?;
+            self.remember_function_names(&df)?;
+            let order: Vec<PlSmallStr> =
+                Frame::Invocations.schema().iter_names().cloned().collect();
+            let df = df.select(order).ctx("ordering the columns")?;
+            write_parquet_atomic(&path, df)?;
+        }
+        let text = serde_json::to_vec_pretty(&Meta {
+            schema_version: SCHEMA_VERSION,
+        })
+        .map_err(|e| self.err(e.to_string()))?;
+        write_atomic(&self.dir.join(META_FILE), &text)
+    }
+
+    /// The function names table ([`crate::model::FUNCTION_NAMES_TABLE`]): every function name
+    /// stored in `invocations` and its key, in name order; empty (with its schema) when none.
+    pub fn function_names(&self) -> Result<DataFrame> {
+        let path = self.dir.join(FUNCTION_NAMES_FILE);
+        if !path.is_file() {
+            return function_names_frame(Vec::new());
+        }
+        let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
+        ParquetReader::new(f)
+            .finish()
+            .ctx(&format!("reading {}", path.display()))
+    }
+
+    /// Add the function names of `df` (invocations) to the names table. Two names with the
+    /// same key are refused: their invocations would be counted as one function.
+    fn remember_function_names(&self, df: &DataFrame) -> Result<()> {
+        let incoming = df
+            .column(inv::FUNCTION)
+            .ctx("reading function names")?
+            .as_materialized_series()
+            .unique()
+            .ctx("reading function names")?;
+        let incoming = incoming.str().ctx("reading function names")?;
+        let stored = self.function_names()?;
+        let mut names: std::collections::BTreeMap<u64, String> = std::collections::BTreeMap::new();
+        let keys = stored
+            .column(inv::FUNCTION_KEY)
+            .ctx("reading function names")?
+            .u64()
+            .ctx("reading function names")?;
+        let text = stored
+            .column(inv::FUNCTION)
+            .ctx("reading function names")?
+            .str()
+            .ctx("reading function names")?;
+        for (k, n) in keys.iter().zip(text.iter()) {
+            if let (Some(k), Some(n)) = (k, n) {
+                names.insert(k, n.to_string());
+            }
+        }
+        let before = names.len();
+        for n in incoming.iter().flatten() {
+            add_function_name(&mut names, n, crate::model::invocations::function_key(n))
+                .map_err(|m| self.err(m))?;
+        }
+        if names.len() == before {
+            return Ok(());
+        }
+        let mut rows: Vec<(u64, String)> = names.into_iter().collect();
+        rows.sort_by(|a, b| a.1.cmp(&b.1));
+        write_parquet_atomic(
+            &self.dir.join(FUNCTION_NAMES_FILE),
+            function_names_frame(rows)?,
+        )
     }
 
     /// Open an existing workspace; an error when `dir` holds none.
@@ -236,6 +327,7 @@ impl Workspace {
         if df.height() == 0 {
             return Ok(WriteStats::default());
         }
+        let df = self.prepare(frame, df)?;
         // Partitions are independent files: merge and write them on all cores.
         use rayon::prelude::*;
         let results: Vec<Result<WriteStats>> = split_by_date(frame, df)?
@@ -243,6 +335,17 @@ impl Workspace {
             .map(|(date, part)| self.merge_partition(frame, &date, part))
             .collect();
         sum_stats(results)
+    }
+
+    /// Derive the [derived columns](Frame::derived_columns) of incoming rows, and store their
+    /// function names before any partition that uses them.
+    fn prepare(&self, frame: Frame, df: DataFrame) -> Result<DataFrame> {
+        if frame != Frame::Invocations {
+            return Ok(df);
+        }
+        let df = with_function_key(df)?;
+        self.remember_function_names(&df)?;
+        Ok(df)
     }
 
     /// A staging area for an import in several parts (see [`Staging`]).
@@ -260,6 +363,7 @@ impl Workspace {
         if df.height() == 0 {
             return Ok(());
         }
+        let df = self.prepare(frame, df)?;
         staging.parts += 1;
         let name = format!("{:08}.parquet", staging.parts);
         let fdir = staging.dir.path().join(frame.name());
@@ -494,6 +598,7 @@ fn merge(frame: Frame, old: Option<DataFrame>, new: DataFrame) -> Result<DataFra
         .map(|n| col(n.clone()))
         .collect();
     schema_cols.push(col(SOURCE_INDEX).cast(DataType::UInt32));
+    // Incoming invocations are keyed by `prepare`; a stored partition always is.
     let new = new.lazy().select(schema_cols.clone());
     let all = match old {
         Some(o) => concat(
@@ -570,6 +675,66 @@ fn merge_invocations(all: LazyFrame) -> LazyFrame {
                 .alias(inv::STATUS),
         )
         .select(order)
+}
+
+/// Set `function_key` of invocations from `function` (added, or replaced when present).
+pub fn with_function_key(mut df: DataFrame) -> Result<DataFrame> {
+    let keys = {
+        let names = df
+            .column(inv::FUNCTION)
+            .ctx("deriving function keys")?
+            .str()
+            .ctx("deriving function keys")?;
+        // Rows of one function come in runs: hash a name once per run.
+        let mut last: Option<(&str, u64)> = None;
+        UInt64Chunked::from_iter_options(
+            inv::FUNCTION_KEY.into(),
+            names.iter().map(|n| {
+                n.map(|n| match last {
+                    Some((l, k)) if l == n => k,
+                    _ => {
+                        let k = crate::model::invocations::function_key(n);
+                        last = Some((n, k));
+                        k
+                    }
+                })
+            }),
+        )
+    };
+    df.with_column(keys.into_column())
+        .ctx("deriving function keys")?;
+    Ok(df)
+}
+
+/// Add `name` with `key` to `names`; an error when another name has that key.
+fn add_function_name(
+    names: &mut std::collections::BTreeMap<u64, String>,
+    name: &str,
+    key: u64,
+) -> std::result::Result<(), String> {
+    match names.get(&key) {
+        Some(n) if n == name => Ok(()),
+        Some(n) => Err(format!(
+            "the function names {n:?} and {name:?} have the same key ({key}); Skylens cannot tell their invocations apart, so it stores neither's new rows"
+        )),
+        None => {
+            names.insert(key, name.to_string());
+            Ok(())
+        }
+    }
+}
+
+/// The function names table from `(key, name)` rows.
+fn function_names_frame(rows: Vec<(u64, String)>) -> Result<DataFrame> {
+    let (keys, names): (Vec<u64>, Vec<String>) = rows.into_iter().unzip();
+    DataFrame::new(
+        keys.len(),
+        vec![
+            Column::new(inv::FUNCTION_KEY.into(), keys),
+            Column::new(inv::FUNCTION.into(), names),
+        ],
+    )
+    .ctx("making the function names table")
 }
 
 /// Write `path` atomically: `write` fills a temporary file in the same directory, which is

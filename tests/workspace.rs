@@ -1,0 +1,177 @@
+//! The workspace's stored schema: the function keys and names the reports group by, and the
+//! upgrade of a workspace written by an older Skylens.
+
+mod common;
+
+use std::path::Path;
+
+use common::{skylens, skylens_ok};
+use polars::prelude::*;
+
+const REPORTS: [&str; 5] = [
+    "latency",
+    "cold-starts",
+    "latency-timeseries",
+    "cold-start-timeseries",
+    "cost-per-function",
+];
+
+fn report(ws: &str, name: &str) -> String {
+    skylens_ok(&["report", name, "--workspace", ws, "--format", "csv"])
+}
+
+fn query(ws: &str, sql: &str) -> String {
+    skylens_ok(&["query", "--sql", sql, "--workspace", ws, "--format", "csv"])
+}
+
+fn invocation_files(ws: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(ws.join("frame=invocations"))
+        .unwrap()
+        .flatten()
+    {
+        let f = e.path().join("data.parquet");
+        if f.is_file() {
+            out.push(f);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn write_parquet(path: &Path, mut df: DataFrame) {
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
+/// Every stored invocation with a function name has the key of that name, and the names
+/// table names it; returns the number of such invocations.
+fn assert_keys_and_names_agree(ws: &str) -> u64 {
+    let bad = query(
+        ws,
+        "SELECT COUNT(*) AS n FROM invocations AS i \
+         LEFT JOIN function_names AS f ON i.function_key = f.function_key \
+         WHERE i.function IS NOT NULL AND (f.function IS NULL OR f.function <> i.function)",
+    );
+    assert_eq!(
+        bad, "n\n0\n",
+        "invocations whose key the names table does not name"
+    );
+    let unkeyed = query(
+        ws,
+        "SELECT COUNT(*) AS n FROM invocations \
+         WHERE (function IS NULL) <> (function_key IS NULL)",
+    );
+    assert_eq!(unkeyed, "n\n0\n");
+    let named = query(
+        ws,
+        "SELECT COUNT(*) AS n FROM invocations WHERE function IS NOT NULL",
+    );
+    named.lines().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn every_stored_function_has_its_key_and_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let ws = ws.to_str().unwrap();
+    skylens_ok(&["demo", "--workspace", ws, "--requests", "1500", "--quiet"]);
+    assert!(assert_keys_and_names_agree(ws) > 1000);
+    // The key is FNV-1a 64 of the name: computed here in SQL-free Rust for each name.
+    let names = read_parquet(&Path::new(ws).join("function-names.parquet"));
+    let keys = names.column("function_key").unwrap().u64().unwrap();
+    let text = names.column("function").unwrap().str().unwrap();
+    let mut seen = Vec::new();
+    for (k, n) in keys.iter().zip(text.iter()) {
+        let (k, n) = (k.unwrap(), n.unwrap());
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in n.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        assert_eq!(k, h, "key of {n}");
+        seen.push(n.to_string());
+    }
+    for f in ["orders", "payments", "notifications"] {
+        assert!(seen.iter().any(|s| s == f), "{f} missing from {seen:?}");
+    }
+    // A second import of other functions adds their names and keeps the others.
+    let log = dir.path().join("extra.log");
+    std::fs::write(
+        &log,
+        "START RequestId: 0b4e0a6e-8c41-4d1a-9f56-2f2b1c0d9e01 Version: $LATEST\n\
+         END RequestId: 0b4e0a6e-8c41-4d1a-9f56-2f2b1c0d9e01\n\
+         REPORT RequestId: 0b4e0a6e-8c41-4d1a-9f56-2f2b1c0d9e01\tDuration: 12.50 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\n",
+    )
+    .unwrap();
+    skylens_ok(&[
+        "import",
+        log.to_str().unwrap(),
+        "--workspace",
+        ws,
+        "--log-group",
+        "/aws/lambda/extra-fn",
+    ]);
+    let after = query(ws, "SELECT function FROM function_names ORDER BY function");
+    assert!(after.lines().any(|l| l == "extra-fn"), "{after}");
+    for f in &seen {
+        assert!(after.lines().any(|l| l == f), "{f} lost: {after}");
+    }
+    assert_keys_and_names_agree(ws);
+}
+
+#[test]
+fn a_version_1_workspace_is_upgraded_when_opened_and_its_reports_do_not_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws_dir = dir.path().join("ws");
+    let ws = ws_dir.to_str().unwrap();
+    skylens_ok(&["demo", "--workspace", ws, "--requests", "1500", "--quiet"]);
+    let before: Vec<String> = REPORTS.iter().map(|r| report(ws, r)).collect();
+
+    // Make it the workspace Skylens 1 wrote: no function_key, no names table, version 1,
+    // and no saved results (so the reports are computed again from the upgraded frames).
+    for f in invocation_files(&ws_dir) {
+        let df = read_parquet(&f).drop("function_key").unwrap();
+        write_parquet(&f, df);
+    }
+    std::fs::remove_file(ws_dir.join("function-names.parquet")).unwrap();
+    std::fs::write(
+        ws_dir.join("skylens-workspace.json"),
+        "{\n  \"schema_version\": 1\n}",
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(ws_dir.join("cache"));
+
+    let after: Vec<String> = REPORTS.iter().map(|r| report(ws, r)).collect();
+    for ((name, b), a) in REPORTS.iter().zip(&before).zip(&after) {
+        assert_eq!(a, b, "{name} changed by the upgrade");
+    }
+    let meta = std::fs::read_to_string(ws_dir.join("skylens-workspace.json")).unwrap();
+    assert!(meta.contains("\"schema_version\": 2"), "{meta}");
+    for f in invocation_files(&ws_dir) {
+        let df = read_parquet(&f);
+        assert_eq!(
+            df.get_column_names().last().map(|c| c.as_str()),
+            Some("function_key"),
+            "{}",
+            f.display()
+        );
+    }
+    assert!(assert_keys_and_names_agree(ws) > 1000);
+
+    // A version this Skylens does not know is refused, and left as it is.
+    std::fs::write(
+        ws_dir.join("skylens-workspace.json"),
+        "{\n  \"schema_version\": 99\n}",
+    )
+    .unwrap();
+    let (code, _, err) = skylens(&["report", "latency", "--workspace", ws]);
+    assert_ne!(code, 0);
+    assert!(err.contains("schema version 99"), "{err}");
+}
