@@ -10,9 +10,14 @@
 -- The price rule is the one of cost-per-function.sql (which keeps its own copy to read the
 -- invocations once); a change to one is a change to both.
 WITH by_region AS (
-    -- the functions and regions invoked
-    SELECT DISTINCT COALESCE(function, '(unknown)') AS function, COALESCE(region, '') AS region
-    FROM invocations
+    -- the functions and regions invoked: by `function_key` (0 for invocations with no function
+    -- name), named from `function_names` afterwards, as in `latency`
+    SELECT k.function_key, COALESCE(n.function, '(unknown)') AS function, k.region
+    FROM (
+        SELECT DISTINCT COALESCE(function_key, 0) AS function_key, COALESCE(region, '') AS region
+        FROM invocations
+    ) AS k
+    LEFT JOIN function_names AS n ON k.function_key = n.function_key
 ),
 one_region AS (
     -- the region of a function seen in exactly one region
@@ -35,6 +40,7 @@ fallback AS (
 rates AS (
     -- the prices of each function and region
     SELECT
+        b.function_key,
         b.function,
         b.region,
         b.fn_rank,
@@ -42,6 +48,7 @@ rates AS (
         COALESCE(p.usd_per_request, f.any_request) AS request_price
     FROM (
         SELECT
+            b.function_key,
             b.function,
             b.region,
             k.fn_rank,
@@ -55,5 +62,5 @@ rates AS (
     LEFT JOIN lambda_prices AS p ON b.price_region = p.region AND b.architecture = p.architecture
     LEFT JOIN fallback AS f ON b.architecture = f.architecture
 )
-SELECT function, region, fn_rank, gb_price, request_price
+SELECT function_key, function, region, fn_rank, gb_price, request_price
 FROM rates

@@ -41,12 +41,12 @@ priced AS (
     -- invocation and first_key % 1000000 the rank of its function
     SELECT
         i.trace_id,
-        CASE WHEN i.trace_id IS NULL THEN i.function END AS untraced_function,
+        CASE WHEN i.trace_id IS NULL THEN r.function END AS untraced_function,
         CAST(i.billed AS DOUBLE) / 1000.0 * i.memory_mb / 1024.0 * r.gb_price + r.request_price AS usd,
         i.at_ms * 1000000 + r.fn_rank AS first_key
     FROM (
         SELECT
-            COALESCE(function, '(unknown)') AS function,
+            COALESCE(function_key, 0) AS function_key,
             COALESCE(region, '') AS region,
             trace_id,
             -- ms since 1970, kept within 0..9e12 so that the key below cannot overflow
@@ -56,7 +56,8 @@ priced AS (
         FROM invocations
         WHERE {{trace_pass}}
     ) AS i
-    JOIN lambda_rates AS r ON i.function = r.function AND i.region = r.region
+    -- (by `function_key`: the function names are not read here; the rate names them)
+    JOIN lambda_rates AS r ON i.function_key = r.function_key AND i.region = r.region
 ),
 traced AS (
     -- one row per trace: its invocations and their cost, the key of its first invocation,
