@@ -77,12 +77,25 @@ fn assert_keys_and_names_agree(ws: &str) -> u64 {
     named.lines().nth(1).unwrap().parse().unwrap()
 }
 
-#[test]
-fn every_stored_function_has_its_key_and_its_name() {
+/// A demo workspace of 1,500 requests in a new temporary directory (kept while it lives).
+fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
+    skylens_ok(&[
+        "demo",
+        "--workspace",
+        ws.to_str().unwrap(),
+        "--requests",
+        "1500",
+        "--quiet",
+    ]);
+    (dir, ws)
+}
+
+#[test]
+fn every_stored_function_has_its_key_and_its_name() {
+    let (dir, ws) = demo();
     let ws = ws.to_str().unwrap();
-    skylens_ok(&["demo", "--workspace", ws, "--requests", "1500", "--quiet"]);
     assert!(assert_keys_and_names_agree(ws) > 1000);
     // The key is FNV-1a 64 of the name: computed here in SQL-free Rust for each name.
     let names = read_parquet(&Path::new(ws).join("function-names.parquet"));
@@ -128,10 +141,8 @@ fn every_stored_function_has_its_key_and_its_name() {
 
 #[test]
 fn a_version_1_workspace_is_upgraded_when_opened_and_its_reports_do_not_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let ws_dir = dir.path().join("ws");
+    let (_dir, ws_dir) = demo();
     let ws = ws_dir.to_str().unwrap();
-    skylens_ok(&["demo", "--workspace", ws, "--requests", "1500", "--quiet"]);
     let before: Vec<String> = REPORTS.iter().map(|r| report(ws, r)).collect();
 
     // Make it the workspace Skylens 1 wrote: no function_key, no names table, version 1,

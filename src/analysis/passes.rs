@@ -292,26 +292,19 @@ mod tests {
             assert_eq!(Some(cut), pair[1].from, "consecutive");
             assert_eq!(cut % day, 0, "cut at a day boundary");
         }
-        let one = run_in_time_passes(
-            &ws,
-            "latency-timeseries",
-            &sql,
-            all,
-            &params,
-            hour,
-            u64::MAX,
-        )
-        .unwrap();
-        let split = run_in_time_passes(
-            &ws,
-            "latency-timeseries",
-            &sql,
-            all,
-            &params,
-            hour,
-            per_pass,
-        )
-        .unwrap();
+        let run = |per_pass| {
+            run_in_time_passes(
+                &ws,
+                "latency-timeseries",
+                &sql,
+                all,
+                &params,
+                hour,
+                per_pass,
+            )
+            .unwrap()
+        };
+        let (one, split) = (run(u64::MAX), run(per_pass));
         assert!(one.height() > 20, "{one}");
         assert!(one.equals_missing(&split), "{one}\n{split}");
         // A width that does not divide a day is counted per bucket: cuts at its multiples.
