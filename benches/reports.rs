@@ -356,7 +356,7 @@ fn ids(ws: &Workspace) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
-/// Child processes: `child calls|report NAME|all|warm|cached|investigate cold|warm IDS|sql Q|compare WS`.
+/// Child processes: `child calls|report NAME|all|warm|cached|info|investigate cold|warm IDS|sql Q|compare WS`.
 fn child(args: &[String]) {
     let ws_dir = Path::new(args.last().expect("workspace"));
     match args[1].as_str() {
@@ -450,6 +450,29 @@ fn child(args: &[String]) {
             let (p50, _, _) = stats(&mut totals);
             println!(
                 "MEASURE cached {p50:.3} {first:.3} {:.1} {open:.3}",
+                peak_rss_mb()
+            );
+        }
+        "info" => {
+            // The app's workspace summary (`App::workspace_info`), its cache entry removed
+            // first so it is computed: the Sources screen and the first launch after an import.
+            if let Ok(rd) = std::fs::read_dir(ws_dir.join("cache")) {
+                for e in rd.flatten() {
+                    if e.file_name()
+                        .to_string_lossy()
+                        .starts_with("workspace-info")
+                    {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
+            let t = Instant::now();
+            let app = skylens::app::App::open(ws_dir).expect("app");
+            let info = app.workspace_info().expect("workspace info");
+            println!(
+                "MEASURE info {:.3} {} {:.1}",
+                ms_since(t),
+                info.functions.len(),
                 peak_rss_mb()
             );
         }

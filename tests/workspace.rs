@@ -186,3 +186,68 @@ fn a_version_1_workspace_is_upgraded_when_opened_and_its_reports_do_not_change()
     assert_ne!(code, 0);
     assert!(err.contains("schema version 99"), "{err}");
 }
+
+#[test]
+fn the_time_range_and_row_counts_from_the_edge_partitions_and_footers_are_those_of_every_row() {
+    use skylens::analysis::{Window, run_sql};
+    use skylens::model::Frame;
+    use skylens::workspace::Workspace;
+    let (_dir, ws_dir) = demo();
+    let ws = Workspace::open(&ws_dir).unwrap();
+    let scalar = |df: &DataFrame, c: &str| -> Option<i64> {
+        df.column(c).unwrap().get(0).unwrap().extract::<i64>()
+    };
+    // Every row read, by SQL: the reference.
+    let all = run_sql(
+        &ws,
+        "SELECT MIN(CAST(start AS BIGINT)) AS a, MAX(CAST(start AS BIGINT)) AS b, COUNT(*) AS n \
+         FROM invocations",
+        Window::default(),
+    )
+    .unwrap();
+    let (a, b) = (scalar(&all, "a").unwrap(), scalar(&all, "b").unwrap());
+    assert_eq!(
+        ws.time_range(Frame::Invocations, None, None).unwrap(),
+        Some((a, b))
+    );
+    assert_eq!(
+        ws.row_count(Frame::Invocations).unwrap() as i64,
+        scalar(&all, "n").unwrap()
+    );
+    // Windows whose ends fall inside days (the edge partitions hold rows on both sides), one
+    // holding no row at all.
+    let day = 86_400_000_000i64;
+    for (from, to) in [
+        (Some(a + day / 3), None),
+        (None, Some(b - day / 2)),
+        (Some(a + day + 7), Some(b - day - 11)),
+        (Some(b + 1), Some(b + day)),
+    ] {
+        let w = Window { from, to };
+        let part = run_sql(
+            &ws,
+            "SELECT MIN(CAST(start AS BIGINT)) AS a, MAX(CAST(start AS BIGINT)) AS b \
+             FROM invocations",
+            w,
+        )
+        .unwrap();
+        let expected = scalar(&part, "a").zip(scalar(&part, "b"));
+        assert_eq!(
+            ws.time_range(Frame::Invocations, from, to).unwrap(),
+            expected,
+            "{w:?}"
+        );
+    }
+    for frame in [Frame::Logs, Frame::Spans, Frame::Costs] {
+        let n = run_sql(
+            &ws,
+            &format!("SELECT COUNT(*) AS n FROM {}", frame.name()),
+            Window::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            ws.row_count(frame).unwrap() as i64,
+            scalar(&n, "n").unwrap()
+        );
+    }
+}

@@ -83,21 +83,10 @@ pub fn bucket_for(ws: &Workspace, window: Window) -> Result<i64> {
     if let (Some(f), Some(t)) = (window.from, window.to) {
         return Ok(auto_bucket_us(t - f));
     }
-    let start = invocations::START;
-    let df = super::collect_streaming(
-        ws.scan_window(Frame::Invocations, window.from, window.to)?
-            .select([
-                col(start).cast(DataType::Int64).min().alias("a"),
-                col(start).cast(DataType::Int64).max().alias("b"),
-            ]),
-    )?;
-    let get = |n: &str| {
-        df.column(n)
-            .ok()
-            .and_then(|c| c.get(0).ok())
-            .and_then(|v| v.extract::<i64>())
+    let (lo, hi) = match ws.time_range(Frame::Invocations, window.from, window.to)? {
+        Some((a, b)) => (Some(a), Some(b)),
+        None => (None, None),
     };
-    let (lo, hi) = (get("a"), get("b"));
     Ok(
         match (window.from.or(lo), window.to.or(hi.map(|h| h + 1))) {
             (Some(a), Some(b)) if b > a => auto_bucket_us(b - a),

@@ -250,17 +250,39 @@ impl Workspace {
         from: Option<i64>,
         to: Option<i64>,
     ) -> Result<LazyFrame> {
-        let files = self.frame_files(frame)?;
+        let files = self.window_files(frame, from, to)?;
+        self.scan_files(frame, files.iter().map(|(_, p)| p), from, to)
+    }
+
+    /// The partition files of `frame` that `[from, to)` (µs, UTC) touches, in date order (the
+    /// `unknown` partition only when there is no window).
+    fn window_files(
+        &self,
+        frame: Frame,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<(String, PathBuf)>> {
         let from_day = from.map(|f| f.div_euclid(US_PER_DAY));
         let to_day = to.map(|t| (t - 1).div_euclid(US_PER_DAY));
         let windowed = from.is_some() || to.is_some();
+        let mut files = self.frame_files(frame)?;
+        files.retain(|(date, _)| match day_number(date) {
+            None => !windowed,
+            Some(d) => from_day.is_none_or(|f| d >= f) && to_day.is_none_or(|t| d <= t),
+        });
+        Ok(files)
+    }
+
+    /// A lazy scan of some partition files of `frame`, their rows restricted to `[from, to)`.
+    fn scan_files<'a>(
+        &self,
+        frame: Frame,
+        files: impl Iterator<Item = &'a PathBuf>,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<LazyFrame> {
         let paths: Vec<PlRefPath> = files
-            .iter()
-            .filter(|(date, _)| match day_number(date) {
-                None => !windowed,
-                Some(d) => from_day.is_none_or(|f| d >= f) && to_day.is_none_or(|t| d <= t),
-            })
-            .map(|(_, p)| PlRefPath::new(p.to_string_lossy().as_ref()))
+            .map(|p| PlRefPath::new(p.to_string_lossy().as_ref()))
             .collect();
         let lf = if paths.is_empty() {
             DataFrame::empty_with_schema(&frame.schema()).lazy()
@@ -281,6 +303,65 @@ impl Workspace {
             lf = lf.filter(col(t).cast(DataType::Int64).lt(lit(to)));
         }
         Ok(lf)
+    }
+
+    /// The rows stored in `frame`, from the Parquet footers alone.
+    pub fn row_count(&self, frame: Frame) -> Result<u64> {
+        let mut n = 0u64;
+        for (_, path) in self.frame_files(frame)? {
+            let file = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
+            let rows = ParquetReader::new(file)
+                .num_rows()
+                .ctx(&format!("reading the footer of {}", path.display()))?;
+            n += rows as u64;
+        }
+        Ok(n)
+    }
+
+    /// The earliest and the latest time (µs, UTC) of `frame`'s rows in `[from, to)`, `None`
+    /// when it has none. Rows are partitioned by the UTC date of their time, so only the first
+    /// and the last date partitions that hold a row of the window are read (a report's bucket
+    /// width over 10M invocations: 160–270 ms reading every `start`, a few ms this way).
+    pub fn time_range(
+        &self,
+        frame: Frame,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Option<(i64, i64)>> {
+        let mut dated = self.window_files(frame, from, to)?;
+        dated.retain(|(date, _)| day_number(date).is_some());
+        let t = frame.time_column();
+        let ctx = format!("reading the time range of frame {}", frame.name());
+        let mut ends = [None, None];
+        for (i, desc) in [false, true].into_iter().enumerate() {
+            let order: Box<dyn Iterator<Item = &(String, PathBuf)>> = if desc {
+                Box::new(dated.iter().rev())
+            } else {
+                Box::new(dated.iter())
+            };
+            for (_, path) in order {
+                let c = col(t).cast(DataType::Int64);
+                let agg = if desc { c.max() } else { c.min() };
+                let df = self
+                    .scan_files(frame, std::iter::once(path), from, to)?
+                    .select([agg.alias("v")])
+                    .collect()
+                    .ctx(&ctx)?;
+                let v = df
+                    .column("v")
+                    .ok()
+                    .and_then(|c| c.get(0).ok())
+                    .and_then(|v| v.extract::<i64>());
+                if v.is_some() {
+                    ends[i] = v;
+                    break;
+                }
+            }
+        }
+        Ok(match ends {
+            [Some(a), Some(b)] => Some((a, b)),
+            _ => None,
+        })
     }
 
     /// The rows of each dated partition of `frame` that `[from, to)` (µs, UTC) touches, from the
