@@ -83,10 +83,8 @@ pub fn bucket_for(ws: &Workspace, window: Window) -> Result<i64> {
     if let (Some(f), Some(t)) = (window.from, window.to) {
         return Ok(auto_bucket_us(t - f));
     }
-    let (lo, hi) = match ws.time_range(Frame::Invocations, window.from, window.to)? {
-        Some((a, b)) => (Some(a), Some(b)),
-        None => (None, None),
-    };
+    let range = ws.time_range(Frame::Invocations, window.from, window.to)?;
+    let (lo, hi) = (range.map(|r| r.0), range.map(|r| r.1));
     Ok(
         match (window.from.or(lo), window.to.or(hi.map(|h| h + 1))) {
             (Some(a), Some(b)) if b > a => auto_bucket_us(b - a),

@@ -109,18 +109,17 @@ impl Workspace {
     /// function names table, then the new version.
     fn upgrade_from_v1(&self) -> Result<()> {
         tracing::info!(workspace = %self.dir.display(), "upgrading the workspace to schema version {SCHEMA_VERSION}");
+        // The names are stored once, after the partitions: nothing reads the workspace before
+        // its version is written, last.
+        let mut names = std::collections::BTreeSet::new();
+        let order: Vec<PlSmallStr> = Frame::Invocations.schema().iter_names().cloned().collect();
         for (_, path) in self.frame_files(Frame::Invocations)? {
-            let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-            let df = ParquetReader::new(f)
-                .finish()
-                .ctx(&format!("reading {}", path.display()))?;
-            let df = with_function_key(df)?;
-            self.remember_function_names(&df)?;
-            let order: Vec<PlSmallStr> =
-                Frame::Invocations.schema().iter_names().cloned().collect();
-            let df = df.select(order).ctx("ordering the columns")?;
+            let df = with_function_key(read_parquet(&path)?)?;
+            names.extend(function_names_of(&df)?);
+            let df = df.select(order.clone()).ctx("ordering the columns")?;
             write_parquet_atomic(&path, df)?;
         }
+        self.remember_function_names(names)?;
         let text = serde_json::to_vec_pretty(&Meta {
             schema_version: SCHEMA_VERSION,
         })
@@ -135,22 +134,12 @@ impl Workspace {
         if !path.is_file() {
             return function_names_frame(Vec::new());
         }
-        let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-        ParquetReader::new(f)
-            .finish()
-            .ctx(&format!("reading {}", path.display()))
+        read_parquet(&path)
     }
 
-    /// Add the function names of `df` (invocations) to the names table. Two names with the
-    /// same key are refused: their invocations would be counted as one function.
-    fn remember_function_names(&self, df: &DataFrame) -> Result<()> {
-        let incoming = df
-            .column(inv::FUNCTION)
-            .ctx("reading function names")?
-            .as_materialized_series()
-            .unique()
-            .ctx("reading function names")?;
-        let incoming = incoming.str().ctx("reading function names")?;
+    /// Add `incoming` function names to the names table. Two names with the same key are
+    /// refused: their invocations would be counted as one function.
+    fn remember_function_names(&self, incoming: impl IntoIterator<Item = String>) -> Result<()> {
         let stored = self.function_names()?;
         let mut names: std::collections::BTreeMap<u64, String> = std::collections::BTreeMap::new();
         let keys = stored
@@ -169,9 +158,9 @@ impl Workspace {
             }
         }
         let before = names.len();
-        for n in incoming.iter().flatten() {
-            add_function_name(&mut names, n, crate::model::invocations::function_key(n))
-                .map_err(|m| self.err(m))?;
+        for n in incoming {
+            let key = crate::model::invocations::function_key(&n);
+            add_function_name(&mut names, n, key).map_err(|m| self.err(m))?;
         }
         if names.len() == before {
             return Ok(());
@@ -309,11 +298,7 @@ impl Workspace {
     pub fn row_count(&self, frame: Frame) -> Result<u64> {
         let mut n = 0u64;
         for (_, path) in self.frame_files(frame)? {
-            let file = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-            let rows = ParquetReader::new(file)
-                .num_rows()
-                .ctx(&format!("reading the footer of {}", path.display()))?;
-            n += rows as u64;
+            n += footer_rows(&path)?;
         }
         Ok(n)
     }
@@ -330,38 +315,25 @@ impl Workspace {
     ) -> Result<Option<(i64, i64)>> {
         let mut dated = self.window_files(frame, from, to)?;
         dated.retain(|(date, _)| day_number(date).is_some());
-        let t = frame.time_column();
-        let ctx = format!("reading the time range of frame {}", frame.name());
-        let mut ends = [None, None];
-        for (i, desc) in [false, true].into_iter().enumerate() {
-            let order: Box<dyn Iterator<Item = &(String, PathBuf)>> = if desc {
-                Box::new(dated.iter().rev())
-            } else {
-                Box::new(dated.iter())
-            };
-            for (_, path) in order {
-                let c = col(t).cast(DataType::Int64);
-                let agg = if desc { c.max() } else { c.min() };
+        let t = col(frame.time_column()).cast(DataType::Int64);
+        // The first partition (in `files` order) with a row of the window gives the end.
+        let end = |files: &mut dyn Iterator<Item = &(String, PathBuf)>, agg: Expr| {
+            for (_, path) in files {
                 let df = self
                     .scan_files(frame, std::iter::once(path), from, to)?
-                    .select([agg.alias("v")])
+                    .select([agg.clone().alias("v")])
                     .collect()
-                    .ctx(&ctx)?;
-                let v = df
-                    .column("v")
-                    .ok()
-                    .and_then(|c| c.get(0).ok())
-                    .and_then(|v| v.extract::<i64>());
-                if v.is_some() {
-                    ends[i] = v;
-                    break;
+                    .ctx(&format!("reading the time range of {}", path.display()))?;
+                let v = df.column("v").ok().and_then(|c| c.get(0).ok());
+                if let Some(v) = v.and_then(|v| v.extract::<i64>()) {
+                    return Ok(Some(v));
                 }
             }
-        }
-        Ok(match ends {
-            [Some(a), Some(b)] => Some((a, b)),
-            _ => None,
-        })
+            Ok::<_, Error>(None)
+        };
+        let first = end(&mut dated.iter(), t.clone().min())?;
+        let last = end(&mut dated.iter().rev(), t.max())?;
+        Ok(first.zip(last))
     }
 
     /// The rows of each dated partition of `frame` that `[from, to)` (µs, UTC) touches, from the
@@ -384,13 +356,10 @@ impl Workspace {
             if from_day.is_some_and(|f| day < f) || to_day.is_some_and(|t| day > t) {
                 continue;
             }
-            let file = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-            let rows = ParquetReader::new(file)
-                .num_rows()
-                .ctx(&format!("reading the footer of {}", path.display()))?;
+            let rows = footer_rows(&path)?;
             match out.last_mut() {
-                Some((d, n)) if *d == day => *n += rows as u64,
-                _ => out.push((day, rows as u64)),
+                Some((d, n)) if *d == day => *n += rows,
+                _ => out.push((day, rows)),
             }
         }
         Ok(out)
@@ -425,7 +394,7 @@ impl Workspace {
             return Ok(df);
         }
         let df = with_function_key(df)?;
-        self.remember_function_names(&df)?;
+        self.remember_function_names(function_names_of(&df)?)?;
         Ok(df)
     }
 
@@ -501,10 +470,7 @@ impl Workspace {
                 files.sort();
                 let mut rows: Option<DataFrame> = None;
                 for path in files {
-                    let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-                    let part = ParquetReader::new(f)
-                        .finish()
-                        .ctx(&format!("reading {}", path.display()))?;
+                    let part = read_parquet(&path)?;
                     // Each part is read once and removed, so staged bytes do not pile up.
                     let _ = fs::remove_file(&path);
                     match rows.as_mut() {
@@ -528,12 +494,7 @@ impl Workspace {
         fs::create_dir_all(&pdir).map_err(|e| Error::io("creating", &pdir, e))?;
         let path = pdir.join(DATA_FILE);
         let old = if path.is_file() {
-            let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-            Some(
-                ParquetReader::new(f)
-                    .finish()
-                    .ctx(&format!("reading {}", path.display()))?,
-            )
+            Some(read_parquet(&path)?)
         } else {
             None
         };
@@ -790,19 +751,54 @@ pub fn with_function_key(mut df: DataFrame) -> Result<DataFrame> {
 /// Add `name` with `key` to `names`; an error when another name has that key.
 fn add_function_name(
     names: &mut std::collections::BTreeMap<u64, String>,
-    name: &str,
+    name: String,
     key: u64,
 ) -> std::result::Result<(), String> {
     match names.get(&key) {
-        Some(n) if n == name => Ok(()),
+        Some(n) if *n == name => Ok(()),
         Some(n) => Err(format!(
             "the function names {n:?} and {name:?} have the same key ({key}); Skylens cannot tell their invocations apart, so it stores neither's new rows"
         )),
         None => {
-            names.insert(key, name.to_string());
+            names.insert(key, name);
             Ok(())
         }
     }
+}
+
+/// The distinct function names of invocations.
+fn function_names_of(df: &DataFrame) -> Result<Vec<String>> {
+    let ctx = "reading function names";
+    let unique = df
+        .column(inv::FUNCTION)
+        .ctx(ctx)?
+        .as_materialized_series()
+        .unique()
+        .ctx(ctx)?;
+    Ok(unique
+        .str()
+        .ctx(ctx)?
+        .iter()
+        .flatten()
+        .map(String::from)
+        .collect())
+}
+
+/// Read a whole Parquet file.
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let f = fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    ParquetReader::new(f)
+        .finish()
+        .ctx(&format!("reading {}", path.display()))
+}
+
+/// The rows of a Parquet file, from its footer.
+fn footer_rows(path: &Path) -> Result<u64> {
+    let f = fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    let rows = ParquetReader::new(f)
+        .num_rows()
+        .ctx(&format!("reading the footer of {}", path.display()))?;
+    Ok(rows as u64)
 }
 
 /// The function names table from `(key, name)` rows.
