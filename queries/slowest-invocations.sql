@@ -1,8 +1,10 @@
 -- slowest-invocations: the 100 slowest invocations of the window, slowest first, each with
 -- the IDs to investigate it by. Ties are broken by start time, then request ID, so the list
 -- is stable. {{slowest_cut_ms}} is the duration of the 100th slowest invocation, which
--- Skylens finds first: rows below it cannot be in the list, and the filter lets the scan
--- skip them (with any lower value, e.g. -1, the result is the same, only slower).
+-- Skylens finds first (reading durations only in the row groups whose maximum, in the Parquet
+-- footer, is among the 100 largest maxima): rows below it cannot be in the list, and the scan
+-- skips the row groups whose maximum is below it (with any lower value, e.g. -1, the result
+-- is the same, only slower).
 SELECT
     start,
     COALESCE(function, '(unknown)') AS function,

@@ -370,9 +370,23 @@ fn run_report_sql(
     sql: &str,
     window: Window,
     params: &Params,
+    duration_cut: Option<f64>,
 ) -> Result<DataFrame> {
     let words = sql_words(sql);
     let mut ctx = query_context(ws, window, params, &words)?;
+    if let Some(cut) = duration_cut {
+        // The report's SQL keeps `duration_ms >= cut`; its `invocations` are also filtered by
+        // `params::at_least`, the same filter in the form that lets the Parquet reader skip
+        // the row groups whose maximum is below the cut.
+        let lf = ws.scan_window(Frame::Invocations, window.from, window.to)?;
+        ctx.register(
+            Frame::Invocations.name(),
+            lf.filter(params::at_least(
+                crate::model::invocations::DURATION_MS,
+                cut,
+            )),
+        );
+    }
     if words.contains(service_map::CALLS_TABLE) {
         service_map::register_cached_views(&ctx, ws, window)?;
     }
@@ -481,10 +495,10 @@ fn run_in_time_passes(
 ) -> Result<DataFrame> {
     let windows = passes::time_windows(ws, window, bucket_us, per_pass)?;
     let mut rest = windows.into_iter();
-    let mut df = run_report_sql(ws, name, sql, rest.next().unwrap_or(window), params)?;
+    let mut df = run_report_sql(ws, name, sql, rest.next().unwrap_or(window), params, None)?;
     for w in rest {
         memory::release();
-        let part = run_report_sql(ws, name, sql, w, params)?;
+        let part = run_report_sql(ws, name, sql, w, params, None)?;
         df.vstack_mut(&part).ctx("joining the passes")?;
     }
     df.rechunk_mut();
@@ -598,11 +612,18 @@ pub fn compute_report(
     if params.bucket_us.is_none() && r.sql.contains("{{bucket_us}}") {
         params.bucket_us = Some(params::bucket_for(ws, window)?);
     }
-    let sql = if r.sql.contains(params::SLOWEST_CUT) {
-        let cut = params::sql_float(params::slowest_cut_ms(ws, window)?);
-        render_sql(&r.sql.replace(params::SLOWEST_CUT, &cut), &params)
+    let cut = if r.sql.contains(params::SLOWEST_CUT) {
+        params::slowest_cut_ms(ws, window)?
     } else {
-        render_sql(r.sql, &params)
+        None
+    };
+    let sql = match cut {
+        Some(f) => render_sql(
+            &r.sql
+                .replace(params::SLOWEST_CUT, &params::sql_float(Some(f))),
+            &params,
+        ),
+        None => render_sql(r.sql, &params),
     };
     let df = match (TIME_PASS_REPORTS.contains(&name), params.bucket_us) {
         (true, Some(bucket_us)) => run_in_time_passes(
@@ -614,7 +635,7 @@ pub fn compute_report(
             bucket_us,
             passes::INVOCATIONS_PER_TIME_PASS,
         ),
-        _ => run_report_sql(ws, name, &sql, window, &params),
+        _ => run_report_sql(ws, name, &sql, window, &params, cut),
     };
     // What the query freed goes back to the OS before the next report starts, so reports run
     // one after another (the warm-up, the dashboard) peak at the largest one, not at their sum.

@@ -95,23 +95,47 @@ pub fn bucket_for(ws: &Workspace, window: Window) -> Result<i64> {
 
 /// The parameter of `queries/slowest-invocations.sql`: the duration of the
 /// [`SLOWEST_ROWS`]-th longest invocation, computed by [`slowest_cut_ms`] before the report
-/// runs. No invocation below it can be among the slowest, so the report's scan skips whole
-/// rows below it (Polars pushes the literal into the Parquet reader and decodes the other
-/// columns only for the rows that pass); the result is the same without it.
+/// runs. No invocation below it can be among the slowest, so the report reads only the row
+/// groups that reach it (see `compute_report`); the result is the same with any lower value.
 pub const SLOWEST_CUT: &str = "{{slowest_cut_ms}}";
 
 /// Rows of `slowest-invocations` (its `LIMIT`).
 pub const SLOWEST_ROWS: u32 = 100;
 
+/// A lower bound of the duration of the [`SLOWEST_ROWS`]-th longest invocation starting in
+/// `window`: the [`SLOWEST_ROWS`]-th largest of the row groups' maximum durations
+/// ([`Workspace::row_group_maxima`]; each maximum is some invocation's duration, so at least
+/// that many invocations reach it). No row is read. `None` when fewer row groups have a
+/// maximum.
+pub fn slowest_floor_ms(ws: &Workspace, window: Window) -> Result<Option<f64>> {
+    let mut maxima = ws.row_group_maxima(
+        Frame::Invocations,
+        invocations::DURATION_MS,
+        window.from,
+        window.to,
+    )?;
+    let n = SLOWEST_ROWS as usize;
+    if maxima.len() < n {
+        return Ok(None);
+    }
+    let (_, nth, _) = maxima.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
+    Ok(Some(*nth))
+}
+
 /// The duration of the [`SLOWEST_ROWS`]-th longest invocation starting in `window` (of the
 /// shortest when there are fewer), `None` when no invocation has a duration. One column is
-/// read; the streaming engine keeps only the longest durations while it scans.
+/// read, and only in the row groups that reach [`slowest_floor_ms`]; the streaming engine keeps
+/// only the longest durations while it scans.
 pub fn slowest_cut_ms(ws: &Workspace, window: Window) -> Result<Option<f64>> {
     let d = invocations::DURATION_MS;
-    let lf = ws
+    let mut lf = ws
         .scan_window(Frame::Invocations, window.from, window.to)?
         .select([col(d)])
-        .filter(col(d).is_not_null())
+        .filter(col(d).is_not_null());
+    if let Some(floor) = slowest_floor_ms(ws, window)? {
+        lf = lf.filter(at_least(d, floor));
+    }
+    let lf = lf
         .sort(
             [d],
             SortMultipleOptions::default().with_order_descending(true),
@@ -124,6 +148,14 @@ pub fn slowest_cut_ms(ws: &Workspace, window: Window) -> Result<Option<f64>> {
         .ok()
         .and_then(|c| c.get(0).ok())
         .and_then(|v| v.extract::<f64>()))
+}
+
+/// `column >= v` for a float column, in the form Polars 0.55 skips Parquet row groups by
+/// (their maximum below `v`): `is_between(v, f64::MAX)`. It does not use the statistics for a
+/// float `>=`, since a NaN is above any bound; stored durations are finite (the parsers drop
+/// the others), so the two are the same filter.
+pub fn at_least(column: &str, v: f64) -> Expr {
+    col(column).is_between(lit(v), lit(f64::MAX), ClosedInterval::Both)
 }
 
 /// A float as a SQL literal that keeps its exact value; `None` (or not finite) is the lowest
@@ -259,29 +291,42 @@ mod tests {
 
     /// The pre-filter of slowest-invocations changes nothing, also with ties at the cut.
     #[test]
-    fn slowest_cut_keeps_the_ties_at_the_100th_row() {
+    fn the_slowest_floor_is_a_lower_bound_and_the_cut_is_the_100th_duration() {
         let dir = tempfile::tempdir().unwrap();
         let ws = Workspace::open_or_create(dir.path()).unwrap();
-        // 30 invocations of 10 ms, then 120 of 5 ms (the 100th longest is 5 ms, tied 120
-        // times), and one without a duration; starts in reverse order of the IDs.
-        let n = 151usize;
-        let ids: Vec<String> = (0..n).map(|i| format!("req-{i:03}")).collect();
-        let start: Vec<i64> = (0..n)
-            .map(|i| 1_700_000_000_000_000 + ((n - i) as i64 % 7) * 1_000)
-            .collect();
-        let dur: Vec<Option<f64>> = (0..n)
-            .map(|i| match i {
-                0..30 => Some(10.0),
-                150 => None,
-                _ => Some(5.0),
-            })
-            .collect();
-        let df = df!("request_id" => ids, "start" => start, "duration_ms" => dur).unwrap();
+        // 150 days (one partition and row group each) of 5 invocations: durations from a
+        // small LCG, whole milliseconds so that ties are common (also at the 100th row), day
+        // 7 with no duration at all, and a row without one on each day.
+        const DAY: i64 = 86_400_000_000;
+        let t0 = 1_700_006_400_000_000 - 1_700_006_400_000_000 % DAY;
+        let mut x: u64 = 12345;
+        let mut rows: Vec<(String, i64, Option<f64>)> = Vec::new();
+        for day in 0..150i64 {
+            for k in 0..5i64 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let d = if day == 7 || k == 4 {
+                    None
+                } else {
+                    Some(((x >> 33) % 400) as f64)
+                };
+                let start = t0 + day * DAY + ((k * 7_919) % 5) * 3_600_000_000;
+                rows.push((format!("req-{day:03}-{k}"), start, d));
+            }
+        }
+        let df = df!(
+            "request_id" => rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            "start" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "duration_ms" => rows.iter().map(|r| r.2).collect::<Vec<_>>()
+        )
+        .unwrap();
         let cols: Vec<Expr> = Frame::Invocations
             .schema()
             .iter()
             .map(|(name, t)| match name.as_str() {
                 "request_id" | "start" | "duration_ms" => col(name.clone()).cast(t.clone()),
+                "function" => lit("f").alias(name.clone()),
                 _ => lit(NULL).cast(t.clone()).alias(name.clone()),
             })
             .collect();
@@ -290,26 +335,108 @@ mod tests {
             df.lazy().select(cols).collect().unwrap(),
         )
         .unwrap();
-        assert_eq!(slowest_cut_ms(&ws, Window::default()).unwrap(), Some(5.0));
+
+        // The report in plain Rust: durations descending, then start, then request ID.
+        let expected = |from: Option<i64>, to: Option<i64>| -> Vec<String> {
+            let mut r: Vec<&(String, i64, Option<f64>)> = rows
+                .iter()
+                .filter(|r| r.2.is_some())
+                .filter(|r| from.is_none_or(|f| r.1 >= f) && to.is_none_or(|t| r.1 < t))
+                .collect();
+            r.sort_by(|a, b| {
+                b.2.unwrap()
+                    .total_cmp(&a.2.unwrap())
+                    .then(a.1.cmp(&b.1))
+                    .then(a.0.cmp(&b.0))
+            });
+            r.into_iter().take(100).map(|r| r.0.clone()).collect()
+        };
+        let nth_longest = |from: Option<i64>, to: Option<i64>| -> f64 {
+            let ids = expected(from, to);
+            let last = ids.last().unwrap();
+            rows.iter().find(|r| &r.0 == last).unwrap().2.unwrap()
+        };
         let params = super::super::Params::default();
-        let with_cut =
-            super::super::run_report(&ws, "slowest-invocations", Window::default(), &params)
-                .unwrap();
-        let sql = super::super::report("slowest-invocations").unwrap().sql;
-        let without = super::super::run_sql_with(
-            &ws,
-            &super::super::render_sql(sql, &params),
-            Window::default(),
-            &params,
-        )
-        .unwrap();
-        assert_eq!(with_cut.height(), 100);
-        assert!(with_cut.equals_missing(&without), "{with_cut}\n{without}");
-        // An empty window: no duration, no cut, no rows.
+        let check = |window: Window, whole_days: usize| {
+            let floor = slowest_floor_ms(&ws, window).unwrap().expect("a floor");
+            // The floor is the 100th largest of the maxima of the days wholly in the window.
+            let mut maxima: Vec<f64> = (0..150)
+                .filter(|&d| {
+                    let (a, b) = (t0 + d * DAY, t0 + (d + 1) * DAY);
+                    window.from.is_none_or(|f| f <= a) && window.to.is_none_or(|t| b <= t)
+                })
+                .filter_map(|d| {
+                    rows[(d * 5) as usize..(d * 5 + 5) as usize]
+                        .iter()
+                        .filter_map(|r| r.2)
+                        .max_by(f64::total_cmp)
+                })
+                .collect();
+            assert_eq!(maxima.len(), whole_days);
+            maxima.sort_by(|a, b| b.total_cmp(a));
+            assert_eq!(floor, maxima[99]);
+            let cut = slowest_cut_ms(&ws, window).unwrap();
+            assert_eq!(cut, Some(nth_longest(window.from, window.to)));
+            assert!(floor <= cut.unwrap() && floor > 0.0, "{floor} {cut:?}");
+            let got =
+                super::super::run_report(&ws, "slowest-invocations", window, &params).unwrap();
+            let ids: Vec<String> = got
+                .column("request_id")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect();
+            assert_eq!(ids, expected(window.from, window.to));
+            // The same rows as the query without a floor, which reads every row.
+            let sql = super::super::report("slowest-invocations").unwrap().sql;
+            let without = super::super::run_sql_with(
+                &ws,
+                &super::super::render_sql(sql, &params),
+                window,
+                &params,
+            )
+            .unwrap();
+            assert!(got.equals_missing(&without), "{got}\n{without}");
+        };
+        // All 150 days but day 7 (no duration) have a maximum.
+        check(Window::default(), 149);
+        // A window whose ends fall inside days 10 and 140: days 11..=139 are whole.
+        check(
+            Window {
+                from: Some(t0 + 10 * DAY + DAY / 2),
+                to: Some(t0 + 140 * DAY + DAY / 3),
+            },
+            129,
+        );
+        // Fewer than 100 whole days: no floor, the report reads every row of the window.
+        let short = Window {
+            from: Some(t0 + 20 * DAY),
+            to: Some(t0 + 60 * DAY),
+        };
+        assert_eq!(slowest_floor_ms(&ws, short).unwrap(), None);
+        assert_eq!(
+            slowest_cut_ms(&ws, short).unwrap(),
+            Some(nth_longest(short.from, short.to))
+        );
+        let got = super::super::run_report(&ws, "slowest-invocations", short, &params).unwrap();
+        assert_eq!(
+            got.column("request_id")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect::<Vec<_>>(),
+            expected(short.from, short.to)
+        );
+        // An empty window: nothing to bound.
         let empty = Window {
             from: Some(0),
             to: Some(1),
         };
+        assert_eq!(slowest_floor_ms(&ws, empty).unwrap(), None);
         assert_eq!(slowest_cut_ms(&ws, empty).unwrap(), None);
     }
 }

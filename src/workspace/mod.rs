@@ -303,6 +303,54 @@ impl Workspace {
         Ok(n)
     }
 
+    /// The largest value of the float column `column` in each row group of `frame`'s date
+    /// partitions that lie wholly inside `[from, to)` (every partition when there is no
+    /// window), from the Parquet footers' statistics alone: no row is read. A row group whose
+    /// footer has no maximum for the column (no statistics, or only nulls) is left out, as are
+    /// the partitions that the window's ends cut. Each value returned is held by at least one
+    /// row of the window, so the n-th largest of them is a lower bound of the window's n-th
+    /// largest value (`slowest-invocations` scans only the row groups that reach it).
+    pub fn row_group_maxima(
+        &self,
+        frame: Frame,
+        column: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<f64>> {
+        use polars_parquet::parquet::statistics::Statistics;
+        let mut out = Vec::new();
+        for (date, path) in self.window_files(frame, from, to)? {
+            let whole_day = match day_number(&date) {
+                Some(d) => {
+                    from.is_none_or(|f| f <= d * US_PER_DAY)
+                        && to.is_none_or(|t| (d + 1) * US_PER_DAY <= t)
+                }
+                // `unknown` is only listed when there is no window.
+                None => true,
+            };
+            if !whole_day {
+                continue;
+            }
+            let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
+            let mut reader = ParquetReader::new(f);
+            let meta = reader
+                .get_metadata()
+                .ctx(&format!("reading the footer of {}", path.display()))?;
+            for rg in &meta.row_groups {
+                let Some(mut chunks) = rg.columns_under_root_iter(column) else {
+                    continue;
+                };
+                let stats = chunks.next().and_then(|c| c.statistics(&meta.footer_buf));
+                if let Some(Ok(Statistics::Double(s))) = stats
+                    && let Some(max) = s.max_value.filter(|m| !m.is_nan())
+                {
+                    out.push(max);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The earliest and the latest time (µs, UTC) of `frame`'s rows in `[from, to)`, `None`
     /// when it has none. Rows are partitioned by the UTC date of their time, so only the first
     /// and the last date partitions that hold a row of the window are read (a report's bucket
