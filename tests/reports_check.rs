@@ -100,6 +100,32 @@ fn check_percentiles(what: &str, report: &[(f64, f64, f64)], exact: &[f64]) {
 #[test]
 fn latency_percentiles_match_a_plain_rust_computation() {
     let (_dir, ws) = demo_workspace();
+    // Invocations with no function name (a platform line without its log group) are the
+    // `(unknown)` function: their group key is null, numbered 0 by latency-timeseries.
+    let first = i64s(&ws.read(Frame::Invocations).unwrap(), "start")
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap();
+    let nameless = df!(
+        "request_id" => (0..6).map(|i| format!("nameless-{i}")).collect::<Vec<_>>(),
+        "start" => (0..6i64).map(|i| first + i * 3_600_000_000).collect::<Vec<_>>(),
+        "duration_ms" => (0..6).map(|i| 10.0 * f64::from(i) + 0.5).collect::<Vec<_>>()
+    )
+    .unwrap();
+    let cols: Vec<Expr> = Frame::Invocations
+        .input_schema()
+        .iter()
+        .map(|(name, t)| match name.as_str() {
+            "request_id" | "start" | "duration_ms" => col(name.clone()).cast(t.clone()),
+            _ => lit(NULL).cast(t.clone()).alias(name.clone()),
+        })
+        .collect();
+    ws.write(
+        Frame::Invocations,
+        nameless.lazy().select(cols).collect().unwrap(),
+    )
+    .unwrap();
     let inv = ws.read(Frame::Invocations).unwrap();
     let functions: Vec<String> = strs(&inv, "function")
         .into_iter()
@@ -116,6 +142,7 @@ fn latency_percentiles_match_a_plain_rust_computation() {
             *m.entry(f.as_str()).or_default() += 1;
             m
         });
+    assert_eq!(counts["(unknown)"], 6);
     let lat = compute_report(&ws, "latency", Window::default(), &Params::default()).unwrap();
     let names = strs(&lat, "function");
     assert_eq!(names.len(), exact.len(), "one row per function");

@@ -251,3 +251,41 @@ fn the_time_range_and_row_counts_from_the_edge_partitions_and_footers_are_those_
         );
     }
 }
+
+#[test]
+fn a_workspace_refuses_more_function_names_than_the_reports_can_number() {
+    use skylens::model::{Frame, MAX_FUNCTION_NAMES};
+    use skylens::workspace::Workspace;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open_or_create(dir.path().join("ws")).unwrap();
+    // One invocation per function, one name more than a workspace holds.
+    let invocations = |names: usize| -> DataFrame {
+        let n = names as i64;
+        let base = df!(
+            "request_id" => (0..n).map(|i| format!("req-{i}")).collect::<Vec<_>>(),
+            "start" => (0..n).map(|i| 1_764_547_200_000_000 + i).collect::<Vec<_>>(),
+            "function" => (0..n).map(|i| format!("fn-{i}")).collect::<Vec<_>>()
+        )
+        .unwrap();
+        let cols: Vec<Expr> = Frame::Invocations
+            .input_schema()
+            .iter()
+            .map(|(name, t)| match name.as_str() {
+                "request_id" | "start" | "function" => col(name.clone()).cast(t.clone()),
+                _ => lit(NULL).cast(t.clone()).alias(name.clone()),
+            })
+            .collect();
+        base.lazy().select(cols).collect().unwrap()
+    };
+    let err = ws
+        .write(Frame::Invocations, invocations(MAX_FUNCTION_NAMES + 1))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("at most 1048575"), "{err}");
+    // Nothing was stored, and the workspace takes a smaller import as before.
+    assert_eq!(ws.row_count(Frame::Invocations).unwrap(), 0);
+    assert_eq!(ws.function_names().unwrap().height(), 0);
+    let stats = ws.write(Frame::Invocations, invocations(3)).unwrap();
+    assert_eq!(stats.added, 3);
+    assert_eq!(ws.function_names().unwrap().height(), 3);
+}

@@ -211,6 +211,12 @@ pub mod invocations {
 /// `function-names.parquet` beside the frames.
 pub const FUNCTION_NAMES_TABLE: &str = "function_names";
 
+/// The most function names a workspace stores: 2^20 - 1, so that a report can number them
+/// 1..=MAX_FUNCTION_NAMES (0: no name) and pack the number with another into one integer
+/// group key (`queries/latency-timeseries.sql`: bucket x 2^20 + number). An import that would
+/// store more is refused.
+pub const MAX_FUNCTION_NAMES: usize = (1 << 20) - 1;
+
 /// Columns of the `logs` frame.
 pub mod logs {
     use super::{DataType, ts_dtype};

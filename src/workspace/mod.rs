@@ -165,6 +165,14 @@ impl Workspace {
         if names.len() == before {
             return Ok(());
         }
+        if names.len() > crate::model::MAX_FUNCTION_NAMES {
+            return Err(self.err(format!(
+                "this import would make {} function names; a workspace holds at most {} (the \
+                 reports number them in 20 bits), so none of its invocations are stored",
+                names.len(),
+                crate::model::MAX_FUNCTION_NAMES
+            )));
+        }
         let mut rows: Vec<(u64, String)> = names.into_iter().collect();
         rows.sort_by(|a, b| a.1.cmp(&b.1));
         write_parquet_atomic(
