@@ -75,7 +75,7 @@ def translate(sql: str, bucket_us: int) -> str:
         .replace("{{slowest_cut_ms}}", "-1.7976931348623157e308")
     )
     # Timestamps as µs since the epoch: Polars casts them to BIGINT, DuckDB has epoch_us.
-    sql = re.sub(rf"CAST\(({TIME_COLUMNS}) AS BIGINT\)", r"epoch_us(\1)", sql)
+    sql = re.sub(rf"CAST\(((?:\w+\.)?(?:{TIME_COLUMNS})) AS BIGINT\)", r"epoch_us(\1)", sql)
     # Integer division of positive numbers.
     sql = re.sub(r"DIV\(([^,()]+(?:\([^()]*\))?), (\d+)\)", r"(\1 // \2)", sql)
     # µs since the epoch → TIMESTAMP.
