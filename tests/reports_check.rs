@@ -113,17 +113,9 @@ fn latency_percentiles_match_a_plain_rust_computation() {
         "duration_ms" => (0..6).map(|i| 10.0 * f64::from(i) + 0.5).collect::<Vec<_>>()
     )
     .unwrap();
-    let cols: Vec<Expr> = Frame::Invocations
-        .input_schema()
-        .iter()
-        .map(|(name, t)| match name.as_str() {
-            "request_id" | "start" | "duration_ms" => col(name.clone()).cast(t.clone()),
-            _ => lit(NULL).cast(t.clone()).alias(name.clone()),
-        })
-        .collect();
     ws.write(
         Frame::Invocations,
-        nameless.lazy().select(cols).collect().unwrap(),
+        Frame::Invocations.with_input_schema(nameless).unwrap(),
     )
     .unwrap();
     let inv = ws.read(Frame::Invocations).unwrap();

@@ -267,15 +267,7 @@ fn a_workspace_refuses_more_function_names_than_the_reports_can_number() {
             "function" => (0..n).map(|i| format!("fn-{i}")).collect::<Vec<_>>()
         )
         .unwrap();
-        let cols: Vec<Expr> = Frame::Invocations
-            .input_schema()
-            .iter()
-            .map(|(name, t)| match name.as_str() {
-                "request_id" | "start" | "function" => col(name.clone()).cast(t.clone()),
-                _ => lit(NULL).cast(t.clone()).alias(name.clone()),
-            })
-            .collect();
-        base.lazy().select(cols).collect().unwrap()
+        Frame::Invocations.with_input_schema(base).unwrap()
     };
     let err = ws
         .write(Frame::Invocations, invocations(MAX_FUNCTION_NAMES + 1))

@@ -321,18 +321,14 @@ mod tests {
             "duration_ms" => rows.iter().map(|r| r.2).collect::<Vec<_>>()
         )
         .unwrap();
-        let cols: Vec<Expr> = Frame::Invocations
-            .schema()
-            .iter()
-            .map(|(name, t)| match name.as_str() {
-                "request_id" | "start" | "duration_ms" => col(name.clone()).cast(t.clone()),
-                "function" => lit("f").alias(name.clone()),
-                _ => lit(NULL).cast(t.clone()).alias(name.clone()),
-            })
-            .collect();
+        let df = df
+            .lazy()
+            .with_column(lit("f").alias("function"))
+            .collect()
+            .unwrap();
         ws.write(
             Frame::Invocations,
-            df.lazy().select(cols).collect().unwrap(),
+            Frame::Invocations.with_input_schema(df).unwrap(),
         )
         .unwrap();
 

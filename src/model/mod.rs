@@ -115,6 +115,36 @@ impl Frame {
         s
     }
 
+    /// `df`'s rows in the frame's [input schema](Frame::input_schema): each of its columns
+    /// cast to the schema's type, every other column null. For code that makes rows by hand
+    /// (tests, tools); an error when a column of `df` is not in the frame or does not cast.
+    pub fn with_input_schema(
+        self,
+        df: polars::prelude::DataFrame,
+    ) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+        use polars::prelude::{IntoLazy, NULL, col, lit};
+        let given: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let schema = self.input_schema();
+        if let Some(c) = given.iter().find(|c| schema.get(c.as_str()).is_none()) {
+            polars::prelude::polars_bail!(ColumnNotFound: "{c} is not a column of {}", self.name());
+        }
+        let cols: Vec<_> = schema
+            .iter()
+            .map(|(name, t)| {
+                if given.iter().any(|c| c == name.as_str()) {
+                    col(name.clone()).strict_cast(t.clone())
+                } else {
+                    lit(NULL).cast(t.clone()).alias(name.clone())
+                }
+            })
+            .collect();
+        df.lazy().select(cols).collect()
+    }
+
     /// Parse a frame name.
     pub fn from_name(name: &str) -> Option<Frame> {
         Frame::ALL.into_iter().find(|f| f.name() == name)
@@ -402,6 +432,19 @@ mod tests {
             invocations::function_key("orders"),
             invocations::function_key("payments")
         );
+    }
+
+    #[test]
+    fn rows_made_by_hand_take_the_input_schema() {
+        use polars::prelude::df;
+        let df = df!("request_id" => ["a", "b"], "duration_ms" => [3i64, 4]).unwrap();
+        let out = Frame::Invocations.with_input_schema(df).unwrap();
+        assert_eq!(out.schema().as_ref(), &Frame::Invocations.input_schema());
+        let d = out.column(invocations::DURATION_MS).unwrap();
+        assert_eq!(d.f64().unwrap().get(1), Some(4.0));
+        assert_eq!(out.column(invocations::FUNCTION).unwrap().null_count(), 2);
+        let bad = df!("no_such_column" => [1i64]).unwrap();
+        assert!(Frame::Invocations.with_input_schema(bad).is_err());
     }
 
     #[test]
