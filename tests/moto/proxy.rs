@@ -49,7 +49,10 @@ pub struct Plan {
     pub tags: Option<serde_json::Value>,
     /// Recorded Logs Insights rows: (log group, bucket start ms, fields).
     pub insights_rows: Vec<(String, i64, Vec<(String, String)>)>,
-    /// Answer every n-th BatchGetTraces with its traces moved to `UnprocessedTraceIds` (0: never).
+    /// Answer every n-th BatchGetTraces with its traces moved to `UnprocessedTraceIds` (0: never),
+    /// a trace at most once: unprocessed traces are transient, and a retry gets them. (With
+    /// the n-th request counted across concurrent requests, the same chunk could otherwise be
+    /// unprocessed in every retry round, depending on timing.)
     pub unprocessed_every: usize,
 }
 
@@ -72,6 +75,8 @@ struct State {
     counter: usize,
     log: Vec<Seen>,
     queries: Vec<(String, Vec<String>, i64, i64, usize)>,
+    /// Trace IDs answered as unprocessed once (`Plan::unprocessed_every`).
+    unprocessed: std::collections::HashSet<String>,
 }
 
 /// The proxy; stops accepting on drop.
@@ -487,7 +492,16 @@ fn serve(conn: TcpStream, upstream: u16, st: &Mutex<State>) -> std::io::Result<(
                             .as_array()
                             .map(|a| a.iter().map(|t| t["Id"].clone()).collect())
                             .unwrap_or_default();
-                        if !ids.is_empty() {
+                        let fresh = {
+                            let mut g = st.lock().unwrap();
+                            let keys: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+                            let fresh = keys.iter().all(|k| !g.unprocessed.contains(k));
+                            if fresh {
+                                g.unprocessed.extend(keys);
+                            }
+                            fresh
+                        };
+                        if !ids.is_empty() && fresh {
                             v["Traces"] = serde_json::json!([]);
                             v["UnprocessedTraceIds"] = ids.into();
                             body = v.to_string().into_bytes();
