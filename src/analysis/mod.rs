@@ -373,20 +373,12 @@ fn run_report_sql(
     duration_cut: Option<f64>,
 ) -> Result<DataFrame> {
     let words = sql_words(sql);
-    let mut ctx = query_context(ws, window, params, &words)?;
-    if let Some(cut) = duration_cut {
-        // The report's SQL keeps `duration_ms >= cut`; its `invocations` are also filtered by
-        // `params::at_least`, the same filter in the form that lets the Parquet reader skip
-        // the row groups whose maximum is below the cut.
-        let lf = ws.scan_window(Frame::Invocations, window.from, window.to)?;
-        ctx.register(
-            Frame::Invocations.name(),
-            lf.filter(params::at_least(
-                crate::model::invocations::DURATION_MS,
-                cut,
-            )),
-        );
-    }
+    // The report's SQL keeps `duration_ms >= cut`; its `invocations` are also filtered by
+    // `params::at_least`, the same filter in the form that lets the Parquet reader skip the
+    // row groups whose maximum is below the cut.
+    let invocations_filter =
+        duration_cut.map(|cut| params::at_least(crate::model::invocations::DURATION_MS, cut));
+    let mut ctx = query_context(ws, window, params, &words, invocations_filter)?;
     if words.contains(service_map::CALLS_TABLE) {
         service_map::register_cached_views(&ctx, ws, window)?;
     }
@@ -417,13 +409,17 @@ fn query_context(
     window: Window,
     params: &Params,
     words: &HashSet<String>,
+    invocations_filter: Option<Expr>,
 ) -> Result<SQLContext> {
     let ctx = SQLContext::new();
     for f in Frame::ALL {
         if !words.contains(f.name()) {
             continue;
         }
-        let lf = ws.scan_window(f, window.from, window.to)?;
+        let mut lf = ws.scan_window(f, window.from, window.to)?;
+        if let (Frame::Invocations, Some(e)) = (f, &invocations_filter) {
+            lf = lf.filter(e.clone());
+        }
         let bytes: u64 = ws
             .frame_files(f)?
             .iter()
@@ -617,14 +613,11 @@ pub fn compute_report(
     } else {
         None
     };
-    let sql = match cut {
-        Some(f) => render_sql(
-            &r.sql
-                .replace(params::SLOWEST_CUT, &params::sql_float(Some(f))),
-            &params,
-        ),
-        None => render_sql(r.sql, &params),
-    };
+    // (Without a cut, `render_sql` puts the same lowest double as `sql_float(None)`.)
+    let sql = render_sql(
+        &r.sql.replace(params::SLOWEST_CUT, &params::sql_float(cut)),
+        &params,
+    );
     let df = match (TIME_PASS_REPORTS.contains(&name), params.bucket_us) {
         (true, Some(bucket_us)) => run_in_time_passes(
             ws,

@@ -339,11 +339,7 @@ impl Workspace {
             if !whole_day {
                 continue;
             }
-            let f = fs::File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
-            let mut reader = ParquetReader::new(f);
-            let meta = reader
-                .get_metadata()
-                .ctx(&format!("reading the footer of {}", path.display()))?;
+            let meta = footer(&path)?;
             for rg in &meta.row_groups {
                 let Some(mut chunks) = rg.columns_under_root_iter(column) else {
                     continue;
@@ -848,13 +844,18 @@ fn read_parquet(path: &Path) -> Result<DataFrame> {
         .ctx(&format!("reading {}", path.display()))
 }
 
+/// The footer (metadata) of a Parquet file.
+fn footer(path: &Path) -> Result<FileMetadataRef> {
+    let f = fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    ParquetReader::new(f)
+        .get_metadata()
+        .cloned()
+        .ctx(&format!("reading the footer of {}", path.display()))
+}
+
 /// The rows of a Parquet file, from its footer.
 fn footer_rows(path: &Path) -> Result<u64> {
-    let f = fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
-    let rows = ParquetReader::new(f)
-        .num_rows()
-        .ctx(&format!("reading the footer of {}", path.display()))?;
-    Ok(rows as u64)
+    Ok(footer(path)?.num_rows as u64)
 }
 
 /// The function names table from `(key, name)` rows.
