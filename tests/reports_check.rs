@@ -218,6 +218,137 @@ fn latency_percentiles_match_a_plain_rust_computation() {
     }
 }
 
+/// `Some(x)` compared with a report cell rounded to `places`; `None` with a null cell.
+fn check_opt(what: &str, report: Option<f64>, exact: Option<f64>, places: i32) {
+    match (report, exact) {
+        (Some(r), Some(e)) => assert!(agrees(r, e, places), "{what}: report {r}, plain Rust {e}"),
+        (r, e) => assert_eq!(r, e, "{what}"),
+    }
+}
+
+#[test]
+fn cold_starts_match_a_plain_rust_computation() {
+    let (_dir, ws) = demo_workspace();
+    // Besides the demo's functions: a function with only cold starts (one a SnapStart restore,
+    // one with no init figure at all), one with only warm invocations (`cold` false or
+    // unknown), and nameless invocations of both kinds. Each has a row in one part of the
+    // report's join only, or (nameless) meets under key 0.
+    let first = i64s(&ws.read(Frame::Invocations).unwrap(), "start")
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap();
+    type Row = (Option<&'static str>, Option<bool>, Option<f64>, Option<f64>, f64);
+    let rows: [Row; 13] = [
+        (Some("only-cold"), Some(true), Some(100.5), None, 10.0),
+        (Some("only-cold"), Some(true), Some(200.25), None, 20.0),
+        (Some("only-cold"), Some(true), None, Some(50.0), 30.0),
+        (Some("only-cold"), Some(true), None, None, 40.0),
+        (Some("only-warm"), Some(false), None, None, 1.0),
+        (Some("only-warm"), None, None, None, 2.0),
+        (Some("only-warm"), Some(false), None, None, 3.5),
+        (Some("only-warm"), None, None, None, 4.0),
+        (None, Some(true), Some(5.0), None, 11.0),
+        (None, Some(true), Some(7.0), None, 13.0),
+        (None, Some(false), None, None, 1.0),
+        (None, None, None, None, 2.0),
+        (None, Some(false), None, None, 6.0),
+    ];
+    let added = df!(
+        "request_id" => (0..rows.len()).map(|i| format!("cold-check-{i}")).collect::<Vec<_>>(),
+        "function" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "start" => (0..rows.len() as i64).map(|i| first + i * 60_000_000).collect::<Vec<_>>(),
+        "cold" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "init_ms" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "restore_ms" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "duration_ms" => rows.iter().map(|r| r.4).collect::<Vec<_>>()
+    )
+    .unwrap();
+    ws.write(
+        Frame::Invocations,
+        Frame::Invocations.with_input_schema(added).unwrap(),
+    )
+    .unwrap();
+
+    let inv = ws.read(Frame::Invocations).unwrap();
+    let functions = strs(&inv, "function");
+    let (cold, init, restore, duration) = (
+        bools(&inv, "cold"),
+        f64s(&inv, "init_ms"),
+        f64s(&inv, "restore_ms"),
+        f64s(&inv, "duration_ms"),
+    );
+    #[derive(Default)]
+    struct Exact {
+        n: i64,
+        cold: i64,
+        init: Vec<f64>,
+        cold_ms: Vec<f64>,
+        warm_ms: Vec<f64>,
+    }
+    let mut exact: BTreeMap<String, Exact> = BTreeMap::new();
+    for i in 0..inv.height() {
+        let f = functions[i].clone().unwrap_or_else(|| "(unknown)".into());
+        let e = exact.entry(f).or_default();
+        e.n += 1;
+        if cold[i] == Some(true) {
+            e.cold += 1;
+            e.init.extend(init[i].or(restore[i]));
+            e.cold_ms.extend(duration[i]);
+        } else {
+            e.warm_ms.extend(duration[i]);
+        }
+    }
+    let q = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| quantile(v, p))
+    };
+    assert_eq!(exact["only-cold"].cold, 4);
+    assert_eq!(exact["only-warm"].n, 4);
+    assert_eq!(exact["(unknown)"].n, 5);
+
+    let r = compute_report(&ws, "cold-starts", Window::default(), &Params::default()).unwrap();
+    let names = strs(&r, "function");
+    assert_eq!(
+        names.iter().flatten().cloned().collect::<Vec<_>>(),
+        exact.keys().cloned().collect::<Vec<_>>(),
+        "one row per function, ordered by name"
+    );
+    let (n, c, rate) = (
+        i64s(&r, "invocations"),
+        i64s(&r, "cold_starts"),
+        f64s(&r, "cold_start_rate"),
+    );
+    let (p50, p99, max, cold_p50, warm_p50) = (
+        f64s(&r, "init_p50_ms"),
+        f64s(&r, "init_p99_ms"),
+        f64s(&r, "init_max_ms"),
+        f64s(&r, "cold_p50_ms"),
+        f64s(&r, "warm_p50_ms"),
+    );
+    for (i, name) in names.iter().flatten().enumerate() {
+        let e = exact.get_mut(name).unwrap();
+        assert_eq!(n[i], Some(e.n), "{name} invocations");
+        assert_eq!(c[i], Some(e.cold), "{name} cold starts");
+        check_opt(
+            &format!("{name} rate"),
+            rate[i],
+            Some(e.cold as f64 / e.n as f64),
+            6,
+        );
+        check_opt(&format!("{name} init p50"), p50[i], q(&mut e.init, 0.5), 3);
+        check_opt(&format!("{name} init p99"), p99[i], q(&mut e.init, 0.99), 3);
+        check_opt(
+            &format!("{name} init max"),
+            max[i],
+            e.init.iter().copied().reduce(f64::max),
+            3,
+        );
+        check_opt(&format!("{name} cold p50"), cold_p50[i], q(&mut e.cold_ms, 0.5), 3);
+        check_opt(&format!("{name} warm p50"), warm_p50[i], q(&mut e.warm_ms, 0.5), 3);
+    }
+}
+
 // ---- spend --------------------------------------------------------------------------------
 
 type SpendKey = (String, String, String);
