@@ -22,6 +22,24 @@ fn demo_workspace() -> (tempfile::TempDir, Workspace) {
     (dir, ws)
 }
 
+/// The earliest invocation start of the workspace, in microseconds.
+fn first_start(ws: &Workspace) -> i64 {
+    i64s(&ws.read(Frame::Invocations).unwrap(), "start")
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap()
+}
+
+/// Store invocations made by hand (columns of the frame's input schema, the rest null).
+fn add_invocations(ws: &Workspace, rows: DataFrame) {
+    ws.write(
+        Frame::Invocations,
+        Frame::Invocations.with_input_schema(rows).unwrap(),
+    )
+    .unwrap();
+}
+
 // ---- column access -------------------------------------------------------------------------
 
 fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
@@ -102,22 +120,14 @@ fn latency_percentiles_match_a_plain_rust_computation() {
     let (_dir, ws) = demo_workspace();
     // Invocations with no function name (a platform line without its log group) are the
     // `(unknown)` function: their group key is null, numbered 0 by latency-timeseries.
-    let first = i64s(&ws.read(Frame::Invocations).unwrap(), "start")
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap();
+    let first = first_start(&ws);
     let nameless = df!(
         "request_id" => (0..6).map(|i| format!("nameless-{i}")).collect::<Vec<_>>(),
         "start" => (0..6i64).map(|i| first + i * 3_600_000_000).collect::<Vec<_>>(),
         "duration_ms" => (0..6).map(|i| 10.0 * f64::from(i) + 0.5).collect::<Vec<_>>()
     )
     .unwrap();
-    ws.write(
-        Frame::Invocations,
-        Frame::Invocations.with_input_schema(nameless).unwrap(),
-    )
-    .unwrap();
+    add_invocations(&ws, nameless);
     let inv = ws.read(Frame::Invocations).unwrap();
     let functions: Vec<String> = strs(&inv, "function")
         .into_iter()
@@ -233,12 +243,14 @@ fn cold_starts_match_a_plain_rust_computation() {
     // one with no init figure at all), one with only warm invocations (`cold` false or
     // unknown), and nameless invocations of both kinds. Each has a row in one part of the
     // report's join only, or (nameless) meets under key 0.
-    let first = i64s(&ws.read(Frame::Invocations).unwrap(), "start")
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap();
-    type Row = (Option<&'static str>, Option<bool>, Option<f64>, Option<f64>, f64);
+    let first = first_start(&ws);
+    type Row = (
+        Option<&'static str>,
+        Option<bool>,
+        Option<f64>,
+        Option<f64>,
+        f64,
+    );
     let rows: [Row; 13] = [
         (Some("only-cold"), Some(true), Some(100.5), None, 10.0),
         (Some("only-cold"), Some(true), Some(200.25), None, 20.0),
@@ -264,11 +276,7 @@ fn cold_starts_match_a_plain_rust_computation() {
         "duration_ms" => rows.iter().map(|r| r.4).collect::<Vec<_>>()
     )
     .unwrap();
-    ws.write(
-        Frame::Invocations,
-        Frame::Invocations.with_input_schema(added).unwrap(),
-    )
-    .unwrap();
+    add_invocations(&ws, added);
 
     let inv = ws.read(Frame::Invocations).unwrap();
     let functions = strs(&inv, "function");
@@ -344,8 +352,18 @@ fn cold_starts_match_a_plain_rust_computation() {
             e.init.iter().copied().reduce(f64::max),
             3,
         );
-        check_opt(&format!("{name} cold p50"), cold_p50[i], q(&mut e.cold_ms, 0.5), 3);
-        check_opt(&format!("{name} warm p50"), warm_p50[i], q(&mut e.warm_ms, 0.5), 3);
+        check_opt(
+            &format!("{name} cold p50"),
+            cold_p50[i],
+            q(&mut e.cold_ms, 0.5),
+            3,
+        );
+        check_opt(
+            &format!("{name} warm p50"),
+            warm_p50[i],
+            q(&mut e.warm_ms, 0.5),
+            3,
+        );
     }
 }
 
