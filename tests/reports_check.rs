@@ -841,7 +841,7 @@ fn lambda_cost_matches_a_plain_rust_computation() {
             }
         }
         let mut per_route: BTreeMap<(String, String), (i64, i64, f64)> = BTreeMap::new();
-        for (_, (_, route)) in &access {
+        for (_, route) in access.values() {
             per_route
                 .entry((route.clone(), "api".into()))
                 .or_default()

@@ -325,7 +325,7 @@ fn batch_get_traces_fixture_gives_the_documented_map() {
         })
         .collect();
     let topic = "awseb-e-ruag3jyweb-stack-NotificationTopic-6B829NT9V5O9";
-    let mut want = vec![
+    let mut want = [
         ("Scorekeep", "AWS::ElasticBeanstalk::Environment"),
         ("client", "client"),
         ("random-name", "AWS::Lambda::Function"),

@@ -1424,16 +1424,16 @@ fn classify_line(line: &str) -> LineKind<'_> {
     }
     if is_stream_like(t1) {
         let (t2, rest2) = split_tok(rest1.trim_start_matches(' '));
-        if lambda::looks_like_iso(t2) {
-            if let Some(ts) = time::parse_iso(t2) {
-                // `sam logs`: `<stream> <ts> <message>`.
-                return LineKind::Record {
-                    msg_start: after_sep(line, rest2),
-                    ts: Some(ts),
-                    stream: Some(t1),
-                    continuable: true,
-                };
-            }
+        if lambda::looks_like_iso(t2)
+            && let Some(ts) = time::parse_iso(t2)
+        {
+            // `sam logs`: `<stream> <ts> <message>`.
+            return LineKind::Record {
+                msg_start: after_sep(line, rest2),
+                ts: Some(ts),
+                stream: Some(t1),
+                continuable: true,
+            };
         }
     }
     if lambda::starts_platform_keyword(line) {
@@ -1701,7 +1701,7 @@ A"},{"timestamp":10,"message":"z
             events_json(doc.as_bytes(), &ctx(None), &mut out, true);
             let too_long = n + tail.len() / 2 > MAX_LINE_BYTES;
             assert_eq!(
-                out.skipped.get(&SkipReason::LineTooLong).is_some(),
+                out.skipped.contains_key(&SkipReason::LineTooLong),
                 too_long,
                 "{n}"
             );

@@ -1430,12 +1430,12 @@ fn aggregate_frame(
                 agg.set_tag(*k, v);
             }
         }
-        if let Some(tv) = &tag_view {
-            if let Err(r) = tv.for_each(i, |k, v| agg.set_map_tag(k, v)) {
-                agg.clear_row();
-                out.skip(r);
-                continue;
-            }
+        if let Some(tv) = &tag_view
+            && let Err(r) = tv.for_each(i, |k, v| agg.set_map_tag(k, v))
+        {
+            agg.clear_row();
+            out.skip(r);
+            continue;
         }
         let fields = ItemFields {
             product_name: at(&pn, i),

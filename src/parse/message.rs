@@ -192,11 +192,11 @@ pub fn parse_message_with(
     ctx: &ParseContext,
     out: &mut Batch,
 ) {
-    if let Some(id) = meta.event_id.filter(|s| !s.is_empty()) {
-        if !st.claim_event_id(id) {
-            out.skip(SkipReason::Duplicate);
-            return;
-        }
+    if let Some(id) = meta.event_id.filter(|s| !s.is_empty())
+        && !st.claim_event_id(id)
+    {
+        out.skip(SkipReason::Duplicate);
+        return;
     }
     let text = normalize_newlines(message);
     let t = text.trim_end();
@@ -206,11 +206,11 @@ pub fn parse_message_with(
         return;
     }
     let c = Ctx::new(meta, ctx);
-    if t.starts_with('{') {
-        if let Ok(RecOrOther::Rec(rec)) = parse_record_str(t) {
-            emit_record(st, rec, Some(t), &c, out);
-            return;
-        }
+    if t.starts_with('{')
+        && let Ok(RecOrOther::Rec(rec)) = parse_record_str(t)
+    {
+        emit_record(st, rec, Some(t), &c, out);
+        return;
     }
     emit_text(st, t, &c, out);
 }
@@ -668,45 +668,45 @@ fn parse_app_text(t: &str) -> AppText<'_> {
     let mut level = None;
     let mut ts = None;
     let mut request_id = None;
-    if let Some(r) = t.strip_prefix('[') {
-        if let Some(end) = r.find(']') {
-            let lv = &r[..end];
-            if LEVELS.iter().any(|l| l.eq_ignore_ascii_case(lv)) {
-                level = Some(lv);
-                rest = &r[end + 1..];
-            }
+    if let Some(r) = t.strip_prefix('[')
+        && let Some(end) = r.find(']')
+    {
+        let lv = &r[..end];
+        if LEVELS.iter().any(|l| l.eq_ignore_ascii_case(lv)) {
+            level = Some(lv);
+            rest = &r[end + 1..];
         }
     }
-    if let Some((tok, after)) = next_tok(rest) {
-        if lambda::looks_like_iso(tok) {
-            if tok.len() == 10 {
-                if let Some((tok2, after2)) = next_tok(after) {
-                    if looks_like_time(tok2) {
-                        let start = tok.as_ptr() as usize - t.as_ptr() as usize;
-                        let end = tok2.as_ptr() as usize - t.as_ptr() as usize + tok2.len();
-                        if let Some(v) = t.get(start..end).and_then(time::parse_iso) {
-                            ts = Some(v);
-                            rest = after2;
-                        }
-                    }
+    if let Some((tok, after)) = next_tok(rest)
+        && lambda::looks_like_iso(tok)
+    {
+        if tok.len() == 10 {
+            if let Some((tok2, after2)) = next_tok(after)
+                && looks_like_time(tok2)
+            {
+                let start = tok.as_ptr() as usize - t.as_ptr() as usize;
+                let end = tok2.as_ptr() as usize - t.as_ptr() as usize + tok2.len();
+                if let Some(v) = t.get(start..end).and_then(time::parse_iso) {
+                    ts = Some(v);
+                    rest = after2;
                 }
-            } else if let Some(v) = time::parse_iso(tok) {
-                ts = Some(v);
-                rest = after;
             }
-        }
-    }
-    if let Some((tok, after)) = next_tok(rest) {
-        if lambda::looks_like_request_id(tok) {
-            request_id = Some(tok.trim_start_matches('<').trim_end_matches('>'));
+        } else if let Some(v) = time::parse_iso(tok) {
+            ts = Some(v);
             rest = after;
         }
     }
-    if let Some((tok, after)) = next_tok(rest) {
-        if LEVELS.contains(&tok) {
-            level = level.or(Some(tok));
-            rest = after;
-        }
+    if let Some((tok, after)) = next_tok(rest)
+        && lambda::looks_like_request_id(tok)
+    {
+        request_id = Some(tok.trim_start_matches('<').trim_end_matches('>'));
+        rest = after;
+    }
+    if let Some((tok, after)) = next_tok(rest)
+        && LEVELS.contains(&tok)
+    {
+        level = level.or(Some(tok));
+        rest = after;
     }
     let structured = request_id.is_some() || level.is_some();
     let body = if structured {
@@ -1066,11 +1066,11 @@ fn emit_platform_json(
                 .phase
                 .as_ref()
                 .is_some_and(|p| p.0.eq_ignore_ascii_case("invoke"));
-            if let (true, Some(s)) = (invoke, status.filter(|s| *s != Status::Success)) {
-                if let Some(r) = st.current.get(stream).cloned() {
-                    facts.push(src.fact(&r, FactKind::RuntimeDone(s)));
-                    rid = Some(Cow::Owned(r));
-                }
+            if let (true, Some(s)) = (invoke, status.filter(|s| *s != Status::Success))
+                && let Some(r) = st.current.get(stream).cloned()
+            {
+                facts.push(src.fact(&r, FactKind::RuntimeDone(s)));
+                rid = Some(Cow::Owned(r));
             }
         }
         _ => {

@@ -68,12 +68,12 @@ pub fn parse_iso(s: &str) -> Option<i64> {
             return Some(dt.and_utc().timestamp_micros());
         }
     }
-    if s3.len() == 10 {
-        if let Ok(d) = NaiveDate::parse_from_str(s3, "%Y-%m-%d") {
-            return d
-                .and_hms_opt(0, 0, 0)
-                .map(|dt| dt.and_utc().timestamp_micros());
-        }
+    if s3.len() == 10
+        && let Ok(d) = NaiveDate::parse_from_str(s3, "%Y-%m-%d")
+    {
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_micros());
     }
     None
 }

@@ -736,10 +736,12 @@ fn emit_spans(roots: &[Root<'_>], ctx: &ParseContext, out: &mut Batch) {
             cause: n.cause.0.as_deref(),
         });
 
-        if f.top_level && f.kind == KIND_SEGMENT && info.origin == Some(ORIGIN_FUNCTION) {
-            if let Some(fact) = function_fact(f, info, &flats, &infos, &index, ctx) {
-                out.facts.push(fact);
-            }
+        if f.top_level
+            && f.kind == KIND_SEGMENT
+            && info.origin == Some(ORIGIN_FUNCTION)
+            && let Some(fact) = function_fact(f, info, &flats, &infos, &index, ctx)
+        {
+            out.facts.push(fact);
         }
     }
 }

@@ -327,10 +327,11 @@ fn decide(st: &Mutex<State>, op: &str, body: &str) -> Action {
     let mut s = st.lock().unwrap();
     let seen_before = s.log.iter().filter(|x| x.op == op).count();
     let plan = s.plan.clone();
-    if let Some((hop, n)) = &plan.hang_after {
-        if hop == op && seen_before >= *n {
-            return Action::Hang;
-        }
+    if let Some((hop, n)) = &plan.hang_after
+        && hop == op
+        && seen_before >= *n
+    {
+        return Action::Hang;
     }
     if plan.deny_ops.iter().any(|d| d == op)
         || plan.deny_body.as_deref().is_some_and(|d| body.contains(d))
@@ -416,7 +417,7 @@ fn decide(st: &Mutex<State>, op: &str, body: &str) -> Action {
         && (plan.ops.is_empty() || plan.ops.iter().any(|o| o == op));
     if applies && !op.starts_with("/moto-api") {
         s.counter += 1;
-        if s.counter % plan.every == 0 {
+        if s.counter.is_multiple_of(plan.every) {
             let f = plan.faults[(s.counter / plan.every) % plan.faults.len()];
             return Action::Fault(f);
         }

@@ -87,10 +87,10 @@ pub(crate) async fn discover(run: &Run, api: &LogsApi, region: &str) -> Vec<Stri
             {
                 Ok(page) => {
                     for g in page.log_groups.unwrap_or_default() {
-                        if let Some(name) = g.log_group_name {
-                            if !out.contains(&name) {
-                                out.push(name);
-                            }
+                        if let Some(name) = g.log_group_name
+                            && !out.contains(&name)
+                        {
+                            out.push(name);
                         }
                     }
                     match page.next_token {

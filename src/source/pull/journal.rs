@@ -120,8 +120,8 @@ mod tests {
                 trace_id: None,
             },
         );
-        append(&ws, &[a.clone()]).unwrap();
-        append(&ws, &[b.clone()]).unwrap();
+        append(&ws, std::slice::from_ref(&a)).unwrap();
+        append(&ws, std::slice::from_ref(&b)).unwrap();
         // A torn last line is ignored.
         std::fs::OpenOptions::new()
             .append(true)

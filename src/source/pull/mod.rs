@@ -604,23 +604,23 @@ pub async fn pull_async(
     // The account, for the frames; a credentials problem stops here, before anything else.
     let mut early_problems = Vec::new();
     let mut account = None;
-    if !opts.dry_run {
-        if let Some((region, c)) = clients.first() {
-            match c.sts.account().await {
-                Ok(a) => account = a,
-                Err(e) if e.kind == ApiErrorKind::Credentials => {
-                    return Err(Error::Invalid(format!(
-                        "no usable AWS credentials: {}",
-                        e.message
-                    )));
-                }
-                Err(e) => early_problems.push(Problem {
-                    phase: "account".into(),
-                    region: region.clone(),
-                    target: "GetCallerIdentity".into(),
-                    error: e,
-                }),
+    if !opts.dry_run
+        && let Some((region, c)) = clients.first()
+    {
+        match c.sts.account().await {
+            Ok(a) => account = a,
+            Err(e) if e.kind == ApiErrorKind::Credentials => {
+                return Err(Error::Invalid(format!(
+                    "no usable AWS credentials: {}",
+                    e.message
+                )));
             }
+            Err(e) => early_problems.push(Problem {
+                phase: "account".into(),
+                region: region.clone(),
+                target: "GetCallerIdentity".into(),
+                error: e,
+            }),
         }
     }
 
@@ -660,11 +660,11 @@ pub async fn pull_async(
             tasks.spawn(async move { crate::source::xray::pull_traces(&run, &api, &region).await });
         }
     }
-    if run.opts.services.costs {
-        if let Some((_, c)) = clients.first() {
-            let (run, api) = (run.clone(), c.ce.clone());
-            tasks.spawn(async move { crate::source::costexplorer::pull_costs(&run, &api).await });
-        }
+    if run.opts.services.costs
+        && let Some((_, c)) = clients.first()
+    {
+        let (run, api) = (run.clone(), c.ce.clone());
+        tasks.spawn(async move { crate::source::costexplorer::pull_costs(&run, &api).await });
     }
     let mut first_err = None;
     while let Some(r) = tasks.join_next().await {

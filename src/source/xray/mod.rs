@@ -149,10 +149,10 @@ pub(crate) async fn pull_traces(run: &Arc<Run>, api: &XrayApi, region: &str) -> 
             {
                 Ok(page) => {
                     for s in page.trace_summaries.unwrap_or_default() {
-                        if let Some(id) = s.id {
-                            if seen.insert(id.clone()) {
-                                ids.push(id);
-                            }
+                        if let Some(id) = s.id
+                            && seen.insert(id.clone())
+                        {
+                            ids.push(id);
                         }
                     }
                     match page.next_token {
