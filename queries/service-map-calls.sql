@@ -24,51 +24,7 @@
 -- The hop from an AWS::Lambda segment to the AWS::Lambda::Function segment of the same
 -- function is not a call. A segment whose parent is not in the workspace counts for its node,
 -- with a null source (on no edge).
-WITH tops AS (
-    -- Every segment document (segment or inferred segment) and the node it stands for.
-    SELECT
-        trace_id, id, parent_id, origin, kind, start, duration_ms,
-        COALESCE(error, FALSE) AS error,
-        COALESCE(fault, FALSE) AS fault,
-        COALESCE(throttle, FALSE) AS throttle,
-        CASE
-            WHEN origin IN ('AWS::Lambda', 'AWS::Lambda::Function') THEN name
-            WHEN kind = 'inferred' THEN COALESCE(NULLIF(
-                CASE
-                    WHEN resource LIKE 'arn:%:function:%' THEN SPLIT_PART(resource, ':', 7)
-                    WHEN resource LIKE 'arn:%' THEN SPLIT_PART(SPLIT_PART(resource, ':', -1), '/', -1)
-                    WHEN resource LIKE 'https://%sqs%' OR resource LIKE 'https://%queue.amazonaws.com/%' THEN SPLIT_PART(resource, '/', -1)
-                    ELSE resource
-                END, ''), name)
-            ELSE name
-        END AS node,
-        CASE
-            WHEN origin IN ('AWS::Lambda', 'AWS::Lambda::Function') THEN 'AWS::Lambda::Function'
-            ELSE COALESCE(origin, 'unknown')
-        END AS node_type
-    FROM spans
-    WHERE kind IN ('segment', 'inferred')
-),
-parent_ids AS (
-    -- Span IDs that some segment document hangs from.
-    SELECT DISTINCT parent_id AS pid FROM tops WHERE parent_id IS NOT NULL
-),
-owned AS (
-    -- The spans that matter (downstream calls, and parents of segment documents), each with
-    -- the node owning it: the segment document it belongs to (`segment_id`).
-    SELECT
-        s.trace_id, s.id, s.name, s.kind, s.namespace, s.resource, s.start, s.duration_ms,
-        COALESCE(s.error, FALSE) AS error,
-        COALESCE(s.fault, FALSE) AS fault,
-        COALESCE(s.throttle, FALSE) AS throttle,
-        a.pid IS NOT NULL AS answered,
-        o.id AS owner_id, o.origin AS owner_origin, o.node AS owner, o.node_type AS owner_type
-    FROM spans AS s
-    LEFT JOIN parent_ids AS a ON s.id = a.pid
-    JOIN tops AS o ON s.trace_id = o.trace_id AND s.segment_id = o.id
-    WHERE (s.kind = 'subsegment' AND s.namespace IN ('aws', 'remote')) OR a.pid IS NOT NULL
-),
-linked AS (
+WITH linked AS (
     -- Each segment document with the span it hangs from (when that span is known), and whether
     -- it is the function segment below its own function's AWS::Lambda segment (a `hop`).
     SELECT
@@ -77,8 +33,8 @@ linked AS (
         COALESCE(p.kind = 'subsegment' AND p.namespace IN ('aws', 'remote'), FALSE) AS parent_is_call,
         p.error AS parent_error, p.fault AS parent_fault, p.throttle AS parent_throttle,
         COALESCE(t.origin = 'AWS::Lambda::Function' AND p.owner_origin = 'AWS::Lambda' AND p.owner = t.node, FALSE) AS hop
-    FROM tops AS t
-    LEFT JOIN owned AS p ON t.trace_id = p.trace_id AND t.parent_id = p.id
+    FROM service_map_segments AS t
+    LEFT JOIN service_map_owned AS p ON t.trace_id = p.trace_id AND t.parent_id = p.id
 ),
 function_hops AS (
     -- Flags of the function segments, to count on their AWS::Lambda segment's request.
@@ -106,28 +62,23 @@ downstream_calls AS (
         trace_id, id AS span_id, start, owner AS source, owner_type AS source_type,
         CASE
             WHEN namespace = 'remote' THEN name
-            ELSE COALESCE(NULLIF(
-                CASE
-                    WHEN resource LIKE 'arn:%:function:%' THEN SPLIT_PART(resource, ':', 7)
-                    WHEN resource LIKE 'arn:%' THEN SPLIT_PART(SPLIT_PART(resource, ':', -1), '/', -1)
-                    WHEN resource LIKE 'https://%sqs%' OR resource LIKE 'https://%queue.amazonaws.com/%' THEN SPLIT_PART(resource, '/', -1)
-                    ELSE resource
-                END, ''), name)
+            ELSE COALESCE(r.short_name, o.name)
         END AS target,
         CASE
             WHEN namespace = 'remote' THEN 'remote'
             WHEN LOWER(name) = 'lambda' THEN 'AWS::Lambda::Function'
             WHEN LOWER(name) = 'sns' THEN 'AWS::SNS'
             WHEN LOWER(name) IN ('eventbridge', 'events', 'cloudwatchevents') THEN 'AWS::Events'
-            WHEN LOWER(name) = 'dynamodb' AND resource IS NOT NULL THEN 'AWS::DynamoDB::Table'
+            WHEN LOWER(name) = 'dynamodb' AND o.resource IS NOT NULL THEN 'AWS::DynamoDB::Table'
             WHEN LOWER(name) = 'dynamodb' THEN 'AWS::DynamoDB'
-            WHEN LOWER(name) = 'sqs' AND resource IS NOT NULL THEN 'AWS::SQS::Queue'
-            WHEN LOWER(name) = 's3' AND resource IS NOT NULL THEN 'AWS::S3::Bucket'
-            WHEN LOWER(name) = 'kinesis' AND resource IS NOT NULL THEN 'AWS::Kinesis::Stream'
+            WHEN LOWER(name) = 'sqs' AND o.resource IS NOT NULL THEN 'AWS::SQS::Queue'
+            WHEN LOWER(name) = 's3' AND o.resource IS NOT NULL THEN 'AWS::S3::Bucket'
+            WHEN LOWER(name) = 'kinesis' AND o.resource IS NOT NULL THEN 'AWS::Kinesis::Stream'
             ELSE CONCAT('AWS::', name)
         END AS target_type,
         duration_ms, error, fault, throttle
-    FROM owned
+    FROM service_map_owned AS o
+    LEFT JOIN service_map_resources AS r ON o.resource = r.resource
     WHERE kind = 'subsegment' AND namespace IN ('aws', 'remote') AND NOT answered
 )
 SELECT * FROM segment_calls

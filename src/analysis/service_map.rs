@@ -3,8 +3,12 @@
 //! The whole analysis is SQL in `queries/`:
 //! - `service-map-calls.sql` walks the span graph (a span's parent → the segment document that
 //!   owns the parent → that segment's node) and yields one row per request a node received,
-//!   with its sender. [`register_views`] registers it as the table [`CALLS_TABLE`] in every
-//!   SQL context, so reports and users' own SQL can aggregate it;
+//!   with its sender. It reads three steps computed before it, each once ([`CALLS_STEPS`]):
+//!   `service-map-resources.sql` (the short name of each resource ARN or queue URL, over the
+//!   distinct resources), `service-map-segments.sql` (every segment document and its node) and
+//!   `service-map-owned.sql` (the spans that matter, each with the node owning it).
+//!   [`register_views`] registers the calls as the table [`CALLS_TABLE`] in every SQL context,
+//!   so reports and users' own SQL can aggregate it;
 //! - `service-map-nodes.sql`, `service-map-edges.sql` and `service-map-health.sql` aggregate
 //!   those calls (registered in [`super::REPORTS`]).
 //!
@@ -49,6 +53,27 @@ pub const NODES_TABLE: &str = "service_map_node_names";
 
 /// The SQL of [`CALLS_TABLE`] (`queries/service-map-calls.sql`).
 pub const CALLS_SQL: &str = include_str!("../../queries/service-map-calls.sql");
+
+/// The steps before [`CALLS_SQL`], in order: each a table name and the SQL computing it from
+/// `spans` and the tables before it (`queries/<name>.sql`, the name with `-` for `_`).
+/// [`calls_of`] computes each once and registers it in memory: as CTEs, Polars computed them
+/// once per reference (its common-subplan elimination does not merge references that read
+/// different columns), and the resources' short names once per span rather than once per
+/// resource: the calls at 10M invocations took 32.7 s, now 15 s (BENCHMARKS.md).
+pub const CALLS_STEPS: [(&str, &str); 3] = [
+    (
+        "service_map_resources",
+        include_str!("../../queries/service-map-resources.sql"),
+    ),
+    (
+        "service_map_segments",
+        include_str!("../../queries/service-map-segments.sql"),
+    ),
+    (
+        "service_map_owned",
+        include_str!("../../queries/service-map-owned.sql"),
+    ),
+];
 
 /// Columns of [`CALLS_TABLE`], in order.
 pub const CALLS_COLUMNS: &[&str] = &[
@@ -98,10 +123,29 @@ pub fn nodes_schema() -> Schema {
 
 /// The calls of `spans` (a frame in the `spans` schema), by `queries/service-map-calls.sql`,
 /// in [`calls_schema`] but for the node numbers ([`NodeNumbers::number`] adds them).
+/// The steps of [`CALLS_STEPS`] are computed here, each once, and registered in memory.
 pub fn calls_of(spans: LazyFrame) -> Result<LazyFrame> {
-    let mut ctx = SQLContext::new();
-    ctx.register(Frame::Spans.name(), spans);
-    let lf = ctx
+    // A new SQL context for each statement: Polars' context keeps the derived tables and CTEs
+    // of a statement it ran under their names, and a later statement's table alias of the same
+    // name then read that table instead (`(…) AS r` in one step hid `… AS r` in the next).
+    let mut tables: Vec<(&str, LazyFrame)> = vec![(Frame::Spans.name(), spans)];
+    let context = |tables: &[(&str, LazyFrame)]| {
+        let ctx = SQLContext::new();
+        for (name, lf) in tables {
+            ctx.register(name, lf.clone());
+        }
+        ctx
+    };
+    for (table, sql) in CALLS_STEPS {
+        let file = format!("queries/{}.sql", table.replace('_', "-"));
+        let lf = context(&tables)
+            .execute(sql)
+            .ctx(&format!("planning {file}"))?;
+        let df = super::collect_streaming(lf)
+            .map_err(|e| e.in_context(&format!("computing {table} ({file})")))?;
+        tables.push((table, df.lazy()));
+    }
+    let lf = context(&tables)
         .execute(CALLS_SQL)
         .ctx("planning queries/service-map-calls.sql")?;
     Ok(lf.select(
@@ -244,6 +288,9 @@ pub struct MaterializedCalls {
 fn stamp(ws: &Workspace) -> Result<String> {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
+    for (_, sql) in CALLS_STEPS {
+        h.update(sql.as_bytes());
+    }
     h.update(CALLS_SQL.as_bytes());
     for (date, path) in ws.frame_files(Frame::Spans)? {
         let meta =
@@ -934,5 +981,105 @@ mod tests {
                 vec!["fn", "topic-a", "AWS::SNS"]
             ]
         );
+    }
+    /// Resources are named by their short name (`queries/service-map-resources.sql`, computed
+    /// once per distinct resource) both as an inferred segment's node and as an unanswered
+    /// call's target, the same resource in both roles included.
+    #[test]
+    fn resources_are_named_by_their_short_names() {
+        let t = "1-5f000000-00000000000000000000000a";
+        let call = |id: &str, name: &str, resource: Option<&str>| {
+            span(
+                t,
+                id,
+                Some("f1"),
+                "f1",
+                name,
+                None,
+                "subsegment",
+                Some("aws"),
+                resource,
+                2.0,
+                OK,
+            )
+        };
+        let inferred = |id: &str, parent: &str, name: &str, origin: &str, resource: &str| {
+            span(
+                t,
+                id,
+                Some(parent),
+                id,
+                name,
+                Some(origin),
+                "inferred",
+                None,
+                Some(resource),
+                2.0,
+                OK,
+            )
+        };
+        let topic = "arn:aws:sns:us-east-1:123456789012:alerts";
+        let rows = vec![
+            span(
+                t,
+                "f1",
+                None,
+                "f1",
+                "fn",
+                Some("AWS::Lambda::Function"),
+                "segment",
+                None,
+                Some("arn:aws:lambda:us-east-1:123456789012:function:fn"),
+                10.0,
+                OK,
+            ),
+            call(
+                "c1",
+                "Lambda",
+                Some("arn:aws:lambda:us-east-1:123456789012:function:worker:live"),
+            ),
+            call(
+                "c2",
+                "DynamoDB",
+                Some("arn:aws:dynamodb:us-east-1:123456789012:table/Orders"),
+            ),
+            call(
+                "c3",
+                "SQS",
+                Some("https://queue.amazonaws.com/123456789012/legacy"),
+            ),
+            call("c4", "S3", None),
+            // The topic as an unanswered call and as the inferred segment answering another.
+            call("c5", "SNS", Some(topic)),
+            call("c6", "SNS", Some(topic)),
+            inferred("i1", "c6", "SNS", "AWS::SNS", topic),
+            // An inferred segment whose resource has no short name keeps its own name.
+            call(
+                "c7",
+                "DynamoDB",
+                Some("arn:aws:dynamodb:us-east-1:123456789012:table/"),
+            ),
+            inferred(
+                "i2",
+                "c7",
+                "Ledger",
+                "AWS::DynamoDB::Table",
+                "arn:aws:dynamodb:us-east-1:123456789012:table/",
+            ),
+        ];
+        let got = run(
+            spans_frame(rows),
+            "SELECT target, target_type, COUNT(*) AS n FROM service_map_calls \
+             WHERE source = 'fn' GROUP BY target, target_type ORDER BY target, target_type",
+        );
+        let want: Vec<Vec<&str>> = vec![
+            vec!["Ledger", "AWS::DynamoDB::Table", "1"],
+            vec!["Orders", "AWS::DynamoDB::Table", "1"],
+            vec!["S3", "AWS::S3", "1"],
+            vec!["alerts", "AWS::SNS", "2"],
+            vec!["legacy", "AWS::SQS::Queue", "1"],
+            vec!["worker", "AWS::Lambda::Function", "1"],
+        ];
+        assert_eq!(got, want);
     }
 }
