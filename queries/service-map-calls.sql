@@ -24,6 +24,11 @@
 -- The hop from an AWS::Lambda segment to the AWS::Lambda::Function segment of the same
 -- function is not a call. A segment whose parent is not in the workspace counts for its node,
 -- with a null source (on no edge).
+-- It reads, besides `spans`, three tables Skylens computes before it, each once per pass over
+-- the traces: `service_map_resources` (queries/service-map-resources.sql: the short name of
+-- each resource), `service_map_segments` (queries/service-map-segments.sql: every segment
+-- document and its node) and `service_map_owned` (queries/service-map-owned.sql: the spans
+-- that matter, each with the node owning it).
 WITH linked AS (
     -- Each segment document with the span it hangs from (when that span is known), and whether
     -- it is the function segment below its own function's AWS::Lambda segment (a `hop`).

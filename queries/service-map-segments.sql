@@ -1,9 +1,10 @@
 -- service-map-segments: every segment document of the spans (a segment or an inferred
 -- segment) and the node of the service map it stands for (see service-map-calls.sql for the
 -- nodes). Skylens computes it once per pass over the traces and registers it as the table
--- `service_map_segments`, which service-map-calls.sql reads three times (as a CTE it was
--- computed once per reference: 3 times, its node names' string functions included; at 10M
--- invocations the calls took 32.7 s, see BENCHMARKS.md).
+-- `service_map_segments`, which service-map-owned.sql and service-map-calls.sql read three
+-- times in all (as a CTE of one statement it was computed once per reference; at 10M
+-- invocations the calls then took 32.7 s, see BENCHMARKS.md). The short names of resources
+-- come from `service_map_resources` (queries/service-map-resources.sql).
 SELECT
     trace_id, id, parent_id, origin, kind, start, duration_ms,
     COALESCE(error, FALSE) AS error,

@@ -123,7 +123,9 @@ pub fn nodes_schema() -> Schema {
 
 /// The calls of `spans` (a frame in the `spans` schema), by `queries/service-map-calls.sql`,
 /// in [`calls_schema`] but for the node numbers ([`NodeNumbers::number`] adds them).
-/// The steps of [`CALLS_STEPS`] are computed here, each once, and registered in memory.
+///
+/// The steps of [`CALLS_STEPS`] are computed here (collected, each once) and registered in
+/// memory; the calls' own SQL is returned as a plan over them.
 pub fn calls_of(spans: LazyFrame) -> Result<LazyFrame> {
     // A new SQL context for each statement: Polars' context keeps the derived tables and CTEs
     // of a statement it ran under their names, and a later statement's table alias of the same
@@ -982,6 +984,7 @@ mod tests {
             ]
         );
     }
+
     /// Resources are named by their short name (`queries/service-map-resources.sql`, computed
     /// once per distinct resource) both as an inferred segment's node and as an unanswered
     /// call's target, the same resource in both roles included.
