@@ -297,6 +297,24 @@ pub fn register_param_tables(ctx: &SQLContext, params: &Params) -> Result<()> {
     Ok(())
 }
 
+/// Plan `sql` in `ctx`, leaving `ctx` with the tables it had, so that several statements can
+/// run one after another in one context. Polars' SQL context keeps the derived tables of a
+/// statement it ran (`(…) AS r`) among its tables, under their aliases, and a later statement
+/// whose table alias has that name then read the leftover table instead
+/// (`service_map_resources AS r` failed so: "no column named 'short_name' found in table 'r'").
+/// The names added by the statement are removed again. (A derived table named like one of
+/// `ctx`'s own tables would replace it; no query of `queries/` names one so.)
+pub(crate) fn execute_clean(ctx: &mut SQLContext, sql: &str) -> PolarsResult<LazyFrame> {
+    let before: HashSet<String> = ctx.get_tables().into_iter().collect();
+    let planned = ctx.execute(sql);
+    for t in ctx.get_tables() {
+        if !before.contains(&t) {
+            ctx.unregister(&t);
+        }
+    }
+    planned
+}
+
 /// The frames of the window and the parameter tables ([`register_param_tables`]).
 pub fn frames_context(ws: &Workspace, window: Window, params: &Params) -> Result<SQLContext> {
     let ctx = context(ws, window)?;
@@ -666,6 +684,28 @@ pub(crate) fn demo_workspace(dir: &std::path::Path, requests: u64, days: u32) ->
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn statements_planned_clean_leave_no_derived_tables_behind() {
+        use super::{SQLContext, execute_clean};
+        use polars::prelude::*;
+        let t = || df!("y" => [7i64]).unwrap().lazy();
+        let mut ctx = SQLContext::new();
+        ctx.register("t", t());
+        // Polars keeps `r`, the first statement's derived table, among the context's tables;
+        // the second statement's `t AS r` would then read it (it has no column y).
+        let first = "SELECT x FROM (SELECT 1 AS x) AS r";
+        let second = "SELECT r.y FROM t AS r";
+        execute_clean(&mut ctx, first).unwrap().collect().unwrap();
+        assert_eq!(ctx.get_tables(), vec!["t".to_string()]);
+        let got = execute_clean(&mut ctx, second).unwrap().collect().unwrap();
+        assert_eq!(got.column("y").unwrap().i64().unwrap().get(0), Some(7));
+        // The quirk itself, so this helper can go when Polars stops keeping them.
+        let mut plain = SQLContext::new();
+        plain.register("t", t());
+        let _planned = plain.execute(first).unwrap();
+        assert!(plain.get_tables().contains(&"r".to_string()));
+    }
+
     #[test]
     fn sql_words_are_the_names_outside_comments_and_literals() {
         let sql = "-- reads costs\nSELECT Amount, 'logs -- spans' AS x -- invocations\n\

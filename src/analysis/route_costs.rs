@@ -88,7 +88,7 @@ fn compute(ws: &Workspace, window: Window, params: &Params, per_pass: u64) -> Re
 
 /// The plan of [`LAMBDA_RATES_TABLE`] over the tables of `ctx`.
 fn rates_of(ctx: &mut SQLContext, params: &Params) -> Result<LazyFrame> {
-    ctx.execute(&super::render_sql(LAMBDA_RATES_SQL, params))
+    super::execute_clean(ctx, &super::render_sql(LAMBDA_RATES_SQL, params))
         .ctx("planning queries/lambda-rates.sql")
 }
 
@@ -99,7 +99,7 @@ fn pass_costs(ctx: &mut SQLContext, params: &Params, p: &TracePass) -> Result<Da
         &ROUTE_COSTS_SQL.replace(PASS_TOKEN, &p.sql(invocations::TRACE_ID)),
         params,
     );
-    let lf = ctx.execute(&sql).ctx("planning queries/route-costs.sql")?;
+    let lf = super::execute_clean(ctx, &sql).ctx("planning queries/route-costs.sql")?;
     let typed = lf.select(
         schema()
             .iter()

@@ -125,31 +125,20 @@ pub fn nodes_schema() -> Schema {
 /// in [`calls_schema`] but for the node numbers ([`NodeNumbers::number`] adds them).
 ///
 /// The steps of [`CALLS_STEPS`] are computed here (collected, each once) and registered in
-/// memory; the calls' own SQL is returned as a plan over them.
+/// memory, each statement planned by [`super::execute_clean`]; the calls' own SQL is returned
+/// as a plan over them.
 pub fn calls_of(spans: LazyFrame) -> Result<LazyFrame> {
-    // A new SQL context for each statement: Polars' context keeps the derived tables and CTEs
-    // of a statement it ran under their names, and a later statement's table alias of the same
-    // name then read that table instead (`(…) AS r` in one step hid `… AS r` in the next).
-    let mut tables: Vec<(&str, LazyFrame)> = vec![(Frame::Spans.name(), spans)];
-    let context = |tables: &[(&str, LazyFrame)]| {
-        let ctx = SQLContext::new();
-        for (name, lf) in tables {
-            ctx.register(name, lf.clone());
-        }
-        ctx
-    };
+    let mut ctx = SQLContext::new();
+    ctx.register(Frame::Spans.name(), spans);
     for (table, sql) in CALLS_STEPS {
         let file = format!("queries/{}.sql", table.replace('_', "-"));
-        let lf = context(&tables)
-            .execute(sql)
-            .ctx(&format!("planning {file}"))?;
+        let lf = super::execute_clean(&mut ctx, sql).ctx(&format!("planning {file}"))?;
         let df = super::collect_streaming(lf)
             .map_err(|e| e.in_context(&format!("computing {table} ({file})")))?;
-        tables.push((table, df.lazy()));
+        ctx.register(table, df.lazy());
     }
-    let lf = context(&tables)
-        .execute(CALLS_SQL)
-        .ctx("planning queries/service-map-calls.sql")?;
+    let lf =
+        super::execute_clean(&mut ctx, CALLS_SQL).ctx("planning queries/service-map-calls.sql")?;
     Ok(lf.select(
         calls_schema()
             .iter()
