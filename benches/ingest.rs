@@ -355,6 +355,8 @@ fn main() {
         args.iter().filter_map(|a| a.parse().ok()).collect()
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Before the table, so the peer's version line (printed once) stays out of it.
+    have_duckdb(true);
     println!(
         "| path | events | threads | seconds | MB/s | MB/s per thread | M events/s | peak RSS MB |"
     );

@@ -57,22 +57,34 @@ pub fn proc_status_mb(key: &str) -> f64 {
 /// Whether `python3` can import DuckDB, the peer every bench is measured against. With
 /// `install`, a missing DuckDB is installed with pip first; otherwise the bench says it skips
 /// the comparison.
+///
+/// The first time it finds DuckDB, it prints its version (`DuckDB <version>`) on stdout, with
+/// the bench's tables: the peer's speed changes between its releases (`pip install duckdb`
+/// takes the newest), so a ratio means little without it.
 pub fn have_duckdb(install: bool) -> bool {
-    let check = || {
-        Command::new("python3")
-            .args(["-c", "import duckdb"])
-            .status()
-            .is_ok_and(|s| s.success())
+    static PRINTED: std::sync::Once = std::sync::Once::new();
+    let version = || {
+        let out = Command::new("python3")
+            .args(["-c", "import duckdb; print(duckdb.__version__)"])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
-    if check() {
-        return true;
+    let found = |v: String| {
+        PRINTED.call_once(|| println!("DuckDB {v} (python3 package `duckdb`)\n"));
+        true
+    };
+    if let Some(v) = version() {
+        return found(v);
     }
     if install {
         eprintln!("installing duckdb with pip");
         let _ = Command::new("python3")
             .args(["-m", "pip", "install", "--quiet", "duckdb"])
             .status();
-        return true;
+        return version().is_some_and(found);
     }
     eprintln!("duckdb is not installed for python3 (pip install duckdb); skipping the comparison");
     false
