@@ -367,6 +367,93 @@ fn cold_starts_match_a_plain_rust_computation() {
     }
 }
 
+#[test]
+fn cold_start_histogram_matches_a_plain_rust_computation() {
+    let (_dir, ws) = demo_workspace();
+    // Besides the demo: cold starts with an init, a SnapStart restore (its restore duration
+    // is binned), a cold start with neither figure (left out), an init on an invocation that
+    // is not a cold start (`cold` false or unknown: left out), a figure on a bin's edge, and
+    // nameless cold starts.
+    let first = first_start(&ws);
+    type Row = (Option<&'static str>, Option<bool>, Option<f64>, Option<f64>);
+    let rows: [Row; 9] = [
+        (Some("hist-check"), Some(true), Some(0.0), None),
+        (Some("hist-check"), Some(true), Some(49.999), None),
+        (Some("hist-check"), Some(true), Some(50.0), None),
+        (Some("hist-check"), Some(true), None, Some(333.0)),
+        (Some("hist-check"), Some(true), None, None),
+        (Some("hist-check"), Some(false), Some(120.0), None),
+        (Some("hist-check"), None, Some(130.0), None),
+        (None, Some(true), Some(75.5), None),
+        (None, Some(true), None, Some(80.0)),
+    ];
+    let added = df!(
+        "request_id" => (0..rows.len()).map(|i| format!("hist-check-{i}")).collect::<Vec<_>>(),
+        "function" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "start" => (0..rows.len() as i64).map(|i| first + i * 60_000_000).collect::<Vec<_>>(),
+        "cold" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "init_ms" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "restore_ms" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "duration_ms" => vec![10.0; rows.len()]
+    )
+    .unwrap();
+    add_invocations(&ws, added);
+
+    let inv = ws.read(Frame::Invocations).unwrap();
+    let functions = strs(&inv, "function");
+    let (cold, init, restore) = (
+        bools(&inv, "cold"),
+        f64s(&inv, "init_ms"),
+        f64s(&inv, "restore_ms"),
+    );
+    for bin in [50.0, 100.0] {
+        // (function, bin start in whole ms) -> count; every bin start here is a whole number
+        let mut exact: BTreeMap<(String, i64), i64> = BTreeMap::new();
+        for i in 0..inv.height() {
+            if cold[i] != Some(true) {
+                continue;
+            }
+            let Some(ms) = init[i].or(restore[i]) else {
+                continue;
+            };
+            let f = functions[i].clone().unwrap_or_else(|| "(unknown)".into());
+            *exact.entry((f, ((ms / bin).floor() * bin) as i64)).or_default() += 1;
+        }
+        if bin == 50.0 {
+            let ours: Vec<_> = exact
+                .iter()
+                .filter(|((f, _), _)| f == "hist-check")
+                .map(|((_, b), n)| (*b, *n))
+                .collect();
+            assert_eq!(ours, [(0, 2), (50, 1), (300, 1)], "the added cold starts' bins");
+        }
+        let params = Params {
+            bin_ms: bin,
+            ..Params::default()
+        };
+        let r = compute_report(&ws, "cold-start-histogram", Window::default(), &params).unwrap();
+        let (f, lo, hi, n) = (
+            strs(&r, "function"),
+            f64s(&r, "bin_start_ms"),
+            f64s(&r, "bin_end_ms"),
+            i64s(&r, "count"),
+        );
+        let mut got: BTreeMap<(String, i64), i64> = BTreeMap::new();
+        for i in 0..r.height() {
+            let (lo, hi) = (lo[i].unwrap(), hi[i].unwrap());
+            assert_eq!(hi - lo, bin, "row {i}: a bin is {bin} ms wide");
+            assert_eq!(lo.fract(), 0.0);
+            let key = (f[i].clone().unwrap(), lo as i64);
+            assert!(got.insert(key, n[i].unwrap()).is_none(), "row {i}: one row per bin");
+        }
+        assert_eq!(got, exact, "bins of {bin} ms");
+        let order: Vec<_> = (0..r.height())
+            .map(|i| (f[i].clone().unwrap(), lo[i].unwrap() as i64))
+            .collect();
+        assert!(order.is_sorted(), "ordered by function, then bin");
+    }
+}
+
 // ---- spend --------------------------------------------------------------------------------
 
 type SpendKey = (String, String, String);
