@@ -40,6 +40,33 @@ fn add_invocations(ws: &Workspace, rows: DataFrame) {
     .unwrap();
 }
 
+/// An invocation made by hand for the cold-start checks: function, `cold`, `init_ms`,
+/// `restore_ms`, `duration_ms`.
+type ColdRow = (
+    Option<&'static str>,
+    Option<bool>,
+    Option<f64>,
+    Option<f64>,
+    f64,
+);
+
+/// Store `rows` as invocations a minute apart from the workspace's first start, with request
+/// IDs `<prefix>-<i>`.
+fn add_cold_rows(ws: &Workspace, prefix: &str, rows: &[ColdRow]) {
+    let first = first_start(ws);
+    let added = df!(
+        "request_id" => (0..rows.len()).map(|i| format!("{prefix}-{i}")).collect::<Vec<_>>(),
+        "function" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "start" => (0..rows.len() as i64).map(|i| first + i * 60_000_000).collect::<Vec<_>>(),
+        "cold" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "init_ms" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "restore_ms" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "duration_ms" => rows.iter().map(|r| r.4).collect::<Vec<_>>()
+    )
+    .unwrap();
+    add_invocations(ws, added);
+}
+
 // ---- column access -------------------------------------------------------------------------
 
 fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
@@ -243,15 +270,7 @@ fn cold_starts_match_a_plain_rust_computation() {
     // one with no init figure at all), one with only warm invocations (`cold` false or
     // unknown), and nameless invocations of both kinds. Each has a row in one part of the
     // report's join only, or (nameless) meets under key 0.
-    let first = first_start(&ws);
-    type Row = (
-        Option<&'static str>,
-        Option<bool>,
-        Option<f64>,
-        Option<f64>,
-        f64,
-    );
-    let rows: [Row; 13] = [
+    let rows: [ColdRow; 13] = [
         (Some("only-cold"), Some(true), Some(100.5), None, 10.0),
         (Some("only-cold"), Some(true), Some(200.25), None, 20.0),
         (Some("only-cold"), Some(true), None, Some(50.0), 30.0),
@@ -266,17 +285,7 @@ fn cold_starts_match_a_plain_rust_computation() {
         (None, None, None, None, 2.0),
         (None, Some(false), None, None, 6.0),
     ];
-    let added = df!(
-        "request_id" => (0..rows.len()).map(|i| format!("cold-check-{i}")).collect::<Vec<_>>(),
-        "function" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "start" => (0..rows.len() as i64).map(|i| first + i * 60_000_000).collect::<Vec<_>>(),
-        "cold" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        "init_ms" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-        "restore_ms" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-        "duration_ms" => rows.iter().map(|r| r.4).collect::<Vec<_>>()
-    )
-    .unwrap();
-    add_invocations(&ws, added);
+    add_cold_rows(&ws, "cold-check", &rows);
 
     let inv = ws.read(Frame::Invocations).unwrap();
     let functions = strs(&inv, "function");
@@ -374,30 +383,18 @@ fn cold_start_histogram_matches_a_plain_rust_computation() {
     // is binned), a cold start with neither figure (left out), an init on an invocation that
     // is not a cold start (`cold` false or unknown: left out), a figure on a bin's edge, and
     // nameless cold starts.
-    let first = first_start(&ws);
-    type Row = (Option<&'static str>, Option<bool>, Option<f64>, Option<f64>);
-    let rows: [Row; 9] = [
-        (Some("hist-check"), Some(true), Some(0.0), None),
-        (Some("hist-check"), Some(true), Some(49.999), None),
-        (Some("hist-check"), Some(true), Some(50.0), None),
-        (Some("hist-check"), Some(true), None, Some(333.0)),
-        (Some("hist-check"), Some(true), None, None),
-        (Some("hist-check"), Some(false), Some(120.0), None),
-        (Some("hist-check"), None, Some(130.0), None),
-        (None, Some(true), Some(75.5), None),
-        (None, Some(true), None, Some(80.0)),
+    let rows: [ColdRow; 9] = [
+        (Some("hist-check"), Some(true), Some(0.0), None, 10.0),
+        (Some("hist-check"), Some(true), Some(49.999), None, 10.0),
+        (Some("hist-check"), Some(true), Some(50.0), None, 10.0),
+        (Some("hist-check"), Some(true), None, Some(333.0), 10.0),
+        (Some("hist-check"), Some(true), None, None, 10.0),
+        (Some("hist-check"), Some(false), Some(120.0), None, 10.0),
+        (Some("hist-check"), None, Some(130.0), None, 10.0),
+        (None, Some(true), Some(75.5), None, 10.0),
+        (None, Some(true), None, Some(80.0), 10.0),
     ];
-    let added = df!(
-        "request_id" => (0..rows.len()).map(|i| format!("hist-check-{i}")).collect::<Vec<_>>(),
-        "function" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "start" => (0..rows.len() as i64).map(|i| first + i * 60_000_000).collect::<Vec<_>>(),
-        "cold" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        "init_ms" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-        "restore_ms" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-        "duration_ms" => vec![10.0; rows.len()]
-    )
-    .unwrap();
-    add_invocations(&ws, added);
+    add_cold_rows(&ws, "hist-check", &rows);
 
     let inv = ws.read(Frame::Invocations).unwrap();
     let functions = strs(&inv, "function");
@@ -417,7 +414,9 @@ fn cold_start_histogram_matches_a_plain_rust_computation() {
                 continue;
             };
             let f = functions[i].clone().unwrap_or_else(|| "(unknown)".into());
-            *exact.entry((f, ((ms / bin).floor() * bin) as i64)).or_default() += 1;
+            *exact
+                .entry((f, ((ms / bin).floor() * bin) as i64))
+                .or_default() += 1;
         }
         if bin == 50.0 {
             let ours: Vec<_> = exact
@@ -425,7 +424,11 @@ fn cold_start_histogram_matches_a_plain_rust_computation() {
                 .filter(|((f, _), _)| f == "hist-check")
                 .map(|((_, b), n)| (*b, *n))
                 .collect();
-            assert_eq!(ours, [(0, 2), (50, 1), (300, 1)], "the added cold starts' bins");
+            assert_eq!(
+                ours,
+                [(0, 2), (50, 1), (300, 1)],
+                "the added cold starts' bins"
+            );
         }
         let params = Params {
             bin_ms: bin,
@@ -444,7 +447,10 @@ fn cold_start_histogram_matches_a_plain_rust_computation() {
             assert_eq!(hi - lo, bin, "row {i}: a bin is {bin} ms wide");
             assert_eq!(lo.fract(), 0.0);
             let key = (f[i].clone().unwrap(), lo as i64);
-            assert!(got.insert(key, n[i].unwrap()).is_none(), "row {i}: one row per bin");
+            assert!(
+                got.insert(key, n[i].unwrap()).is_none(),
+                "row {i}: one row per bin"
+            );
         }
         assert_eq!(got, exact, "bins of {bin} ms");
         let order: Vec<_> = (0..r.height())
