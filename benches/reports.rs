@@ -391,6 +391,12 @@ fn child(args: &[String]) {
             println!("MEASURE open {:.3} 0 {:.1}", ms_since(t), peak_rss_mb());
             let mut times: Vec<Vec<f64>> = vec![Vec::new(); REPORTS.len()];
             let mut totals = Vec::new();
+            // Freed pages stay mapped between the reports, as in `results::warm` (the CLI's
+            // batch after an import); SKYLENS_GIVE_BACK=1 measures without (each report's
+            // pages given back to the OS, as a report computed alone in the app).
+            let _keep = std::env::var_os("SKYLENS_GIVE_BACK")
+                .is_none()
+                .then(skylens::analysis::memory::KeepPages::new);
             for _ in 0..ROUNDS {
                 let round = Instant::now();
                 for (i, r) in REPORTS.iter().enumerate() {
@@ -516,14 +522,26 @@ fn child(args: &[String]) {
             if std::env::var_os("SKYLENS_EXPLAIN").is_some() {
                 println!("{}", lf.clone().explain(true).expect("explain"));
             }
-            let t = Instant::now();
-            let df = lf.collect().expect("run");
-            println!(
-                "MEASURE sql {:.3} {} {:.1} plan {plan_ms:.3}",
-                ms_since(t),
-                df.height(),
-                peak_rss_mb()
-            );
+            // SKYLENS_REPEAT=N runs the plan N times in this process, `memory::release` after
+            // each, pages kept mapped (`KeepPages`) with SKYLENS_KEEP_PAGES=1.
+            let _keep = std::env::var_os("SKYLENS_KEEP_PAGES")
+                .is_some()
+                .then(skylens::analysis::memory::KeepPages::new);
+            let repeat: usize = std::env::var("SKYLENS_REPEAT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            for _ in 0..repeat {
+                let t = Instant::now();
+                let df = lf.clone().collect().expect("run");
+                println!(
+                    "MEASURE sql {:.3} {} {:.1} plan {plan_ms:.3}",
+                    ms_since(t),
+                    df.height(),
+                    peak_rss_mb()
+                );
+                skylens::analysis::memory::release();
+            }
         }
         "compare" => {
             // Check: every report as `run_report` runs it (streaming engine, pre-filters)

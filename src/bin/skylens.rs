@@ -5,7 +5,7 @@ use clap::Parser;
 /// mimalloc (3, with its default options) instead of glibc malloc: parsing makes many small
 /// short-lived allocations, and glibc's malloc/free (with `malloc_consolidate` on large frees)
 /// was 10–15% of an import. Reports give their memory back through
-/// `skylens::analysis::memory::release`.
+/// `skylens::analysis::memory::release`, except in a batch (`memory::KeepPages`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -118,6 +118,8 @@ fn import_paths_chunked(
     origin: &(impl Fn(&Path, &[u8]) -> Origin + Sync),
     chunk_limit: u64,
 ) -> Result<Vec<FileReport>> {
+    // Chunks free and allocate hundreds of MB a few seconds apart: keep freed pages that long.
+    let _keep = crate::analysis::memory::KeepPages::for_ms(3000);
     // Plan: open each file for its size (a file that cannot be opened is reported where it
     // comes), and cut chunks of about `chunk_limit` bytes.
     let mut slots = Vec::new();
