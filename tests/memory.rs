@@ -39,9 +39,9 @@ fn blocks() -> Vec<Vec<u8>> {
 /// no constant for it).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-fn purge_delay() -> i64 {
+fn purge_delay() -> std::ffi::c_long {
     // SAFETY: reading an option has no preconditions.
-    i64::from(unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) })
+    unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) }
 }
 
 /// Blocks allocated on every worker of the rayon pool and of the streaming executor, as a
