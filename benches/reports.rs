@@ -391,8 +391,8 @@ fn child(args: &[String]) {
             println!("MEASURE open {:.3} 0 {:.1}", ms_since(t), peak_rss_mb());
             let mut times: Vec<Vec<f64>> = vec![Vec::new(); REPORTS.len()];
             let mut totals = Vec::new();
-            // Freed pages stay mapped between the reports, as in `results::warm` (the CLI's
-            // batch after an import); SKYLENS_GIVE_BACK=1 measures without (each report's
+            // Freed pages stay mapped between the reports, as in the CLI's warm-up after an
+            // import; SKYLENS_GIVE_BACK=1 measures without (each report's
             // pages given back to the OS, as a report computed alone in the app).
             let _keep = std::env::var_os("SKYLENS_GIVE_BACK")
                 .is_none()
@@ -434,6 +434,8 @@ fn child(args: &[String]) {
             let ws = Workspace::open(ws_dir).expect("workspace");
             clear_report_cache(ws_dir);
             let t = Instant::now();
+            // Freed pages kept mapped, as the CLI's warm-up does.
+            let _keep = skylens::analysis::memory::KeepPages::new();
             let failed = results::warm(&ws);
             assert!(failed.is_empty(), "warm: {failed:?}");
             println!("MEASURE warm {:.3} 0 {:.1}", ms_since(t), peak_rss_mb());

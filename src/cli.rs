@@ -305,7 +305,10 @@ fn emit(df: &polars::prelude::DataFrame, out: &OutputArgs) -> Result<()> {
 
 /// Precompute the desktop's first dashboard after new data arrived, so the app opens on it at
 /// once ([`crate::app::cache`]). A failure here costs only that speed: it is reported, not fatal.
+/// The process exits after this batch, so freed pages stay mapped for its next query
+/// ([`crate::analysis::memory::KeepPages`]).
 fn warm_dashboard(dir: &std::path::Path) {
+    let _keep = crate::analysis::memory::KeepPages::new();
     if let Err(e) = crate::app::warm_dashboard(dir) {
         eprintln!(
             "note: the dashboard could not be precomputed ({}): {}",

@@ -112,10 +112,8 @@ fn write(df: &mut DataFrame) -> Option<Vec<u8>> {
 
 /// Compute and save every report over all the data with default parameters. Returns the
 /// reports that failed, with their errors (a report that fails is simply computed again when
-/// asked for). Freed pages stay mapped until it returns ([`super::memory::KeepPages`]): the
-/// caller is a process that exits after (the CLI, after an import).
+/// asked for).
 pub fn warm(ws: &Workspace) -> Vec<(&'static str, crate::error::Error)> {
-    let _keep = super::memory::KeepPages::new();
     let params = Params::default();
     super::REPORTS
         .iter()

@@ -45,12 +45,9 @@ pub struct App {
 /// Compute and cache the first dashboard of the workspace in `dir` (its summary, and the
 /// overview and service map over all data) and every report over all data
 /// ([`analysis::results::warm`]), so the next launch and the next `skylens report` show them at
-/// once. The CLI calls it after an import, a demo or a pull (it keeps freed pages mapped while
-/// it runs: [`analysis::memory::KeepPages`]). The first failure is returned, after everything
-/// else was tried.
+/// once. The CLI calls it after an import, a demo or a pull. The first failure is returned,
+/// after everything else was tried.
 pub fn warm_dashboard(dir: &Path) -> AppResult<()> {
-    // A batch in a process that exits after it: freed pages stay mapped for the next query.
-    let _keep = analysis::memory::KeepPages::new();
     let app = App::open(dir)?;
     let all = TimeRange::default();
     let screens = [
