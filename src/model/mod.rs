@@ -96,6 +96,17 @@ impl Frame {
         }
     }
 
+    /// String columns whose values are (nearly) all distinct: the workspace writes them with
+    /// plain encoding, without trying a dictionary ([`crate::workspace`]'s Parquet writer).
+    pub fn distinct_columns(self) -> &'static [&'static str] {
+        match self {
+            Frame::Invocations => &[invocations::REQUEST_ID],
+            Frame::Logs => &[logs::EVENT_ID, logs::MESSAGE, logs::FIELDS],
+            Frame::Spans => &[spans::ID],
+            Frame::Costs => &[],
+        }
+    }
+
     /// Columns the workspace derives from other columns when it stores a frame: parsers and
     /// builders do not fill them ([`invocations::FUNCTION_KEY`]).
     pub fn derived_columns(self) -> &'static [&'static str] {

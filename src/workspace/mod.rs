@@ -29,6 +29,7 @@
 
 pub mod cache;
 pub mod manifest;
+mod parquet;
 
 use std::fs;
 use std::io::Write;
@@ -484,14 +485,22 @@ impl Workspace {
                 let path = pdir.join(&name);
                 let f = fs::File::create(&path).map_err(|e| Error::io("creating", &path, e))?;
                 // Read back once by this import: no compression, no statistics.
-                ParquetWriter::new(f)
-                    .with_compression(ParquetCompression::Uncompressed)
-                    .with_statistics(StatisticsOptions::empty())
-                    .finish(&mut part)
+                let opts = parquet::Options {
+                    plain: frame.distinct_columns(),
+                    compression: polars_parquet::write::CompressionOptions::Uncompressed,
+                    statistics: StatisticsOptions::empty(),
+                    row_group_rows: ROW_GROUP_ROWS,
+                };
+                parquet::write(std::io::BufWriter::new(f), &mut part, opts)
                     .ctx(&format!("writing {}", path.display()))?;
                 Ok(())
             })
             .collect::<Result<Vec<()>>>()?;
+        tracing::debug!(
+            frame = frame.name(),
+            secs = t.elapsed().as_secs_f64(),
+            "workspace: staged"
+        );
         Ok(())
     }
 
@@ -572,7 +581,7 @@ impl Workspace {
         let merged = merged.drop(SOURCE_INDEX).ctx("counting added rows")?;
         let t = std::time::Instant::now();
         let rows = merged.height();
-        write_parquet_atomic(&path, merged)?;
+        write_frame_atomic(&path, merged, frame.distinct_columns())?;
         tracing::debug!(
             frame = frame.name(),
             date,
@@ -898,13 +907,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Write a frame as Parquet to `path` through a temporary file and a rename.
-pub fn write_parquet_atomic(path: &Path, mut df: DataFrame) -> Result<()> {
+pub fn write_parquet_atomic(path: &Path, df: DataFrame) -> Result<()> {
+    write_frame_atomic(path, df, &[])
+}
+
+/// [`write_parquet_atomic`], with the string columns `distinct` (see
+/// [`Frame::distinct_columns`]) written as plain.
+fn write_frame_atomic(path: &Path, mut df: DataFrame, distinct: &[&str]) -> Result<()> {
     write_file_atomic(path, |f| {
         // LZ4 (raw): on log text about 40% faster to write than Snappy, and a little smaller.
-        ParquetWriter::new(f)
-            .with_compression(ParquetCompression::Lz4Raw)
-            .with_row_group_size(Some(ROW_GROUP_ROWS))
-            .finish(&mut df)
+        let opts = parquet::Options {
+            plain: distinct,
+            compression: polars_parquet::write::CompressionOptions::Lz4Raw,
+            statistics: StatisticsOptions::default(),
+            row_group_rows: ROW_GROUP_ROWS,
+        };
+        parquet::write(std::io::BufWriter::new(f), &mut df, opts)
             .ctx(&format!("writing {}", path.display()))?;
         Ok(())
     })
