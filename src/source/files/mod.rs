@@ -392,69 +392,33 @@ fn prepare(
     [(Frame, Option<DataFrame>); 4],
 )> {
     let t = std::time::Instant::now();
-    let mut reports = Vec::with_capacity(parsed.len());
-    let mut logs = Vec::new();
-    let mut spans = Vec::new();
-    let mut costs = Vec::new();
+    // Each input's report and frames, built in parallel (its builders finished, its rows
+    // tagged with its index).
+    let built: Vec<Result<Built>> = parsed
+        .into_par_iter()
+        .enumerate()
+        .map(|(idx, p)| build_one(ws, idx as u32 + offset, p))
+        .collect();
+    let mut reports = Vec::with_capacity(built.len());
+    let mut logs = Vec::with_capacity(built.len());
+    let mut spans = Vec::with_capacity(built.len());
+    let mut costs = Vec::with_capacity(built.len());
+    let mut origins = Vec::with_capacity(built.len());
+    let mut fact_batches = Vec::with_capacity(built.len());
+    for b in built {
+        let b = b?;
+        reports.push(b.report);
+        origins.push(b.origin);
+        logs.push(b.logs);
+        spans.push(b.spans);
+        costs.push(b.costs);
+        fact_batches.push(b.facts);
+    }
     // All the facts in one vector, sized up front (growing it copies every fact again).
-    let mut facts = Vec::with_capacity(parsed.iter().map(|p| p.batch.facts.len()).sum());
+    let mut facts = Vec::with_capacity(fact_batches.iter().map(Vec::len).sum());
     // Where the facts of each input start in `facts`.
-    let mut facts_start: Vec<usize> = Vec::with_capacity(parsed.len());
-    let mut origins = Vec::new();
-    for (
-        idx,
-        Parsed {
-            path,
-            format,
-            envelopes,
-            batch,
-            origin,
-        },
-    ) in parsed.into_iter().enumerate()
-    {
-        let idx = idx as u32 + offset;
-        let mut parsed_counts = BTreeMap::new();
-        parsed_counts.insert(Frame::Logs.name(), batch.logs.len() as u64);
-        parsed_counts.insert(Frame::Spans.name(), batch.spans.len() as u64);
-        parsed_counts.insert(Frame::Costs.name(), batch.costs.len() as u64);
-        parsed_counts.insert(
-            Frame::Invocations.name(),
-            distinct_request_ids(&batch.facts),
-        );
-        if !batch.service_graphs.is_empty() {
-            parsed_counts.insert("service_graphs", batch.service_graphs.len() as u64);
-        }
-        if !batch.tag_keys.is_empty() {
-            parsed_counts.insert("tag_keys", batch.tag_keys.len() as u64);
-        }
-        for g in &batch.service_graphs {
-            ws.save_service_graph(g)?;
-        }
-        reports.push(FileReport {
-            path,
-            format,
-            envelopes,
-            records: batch.records,
-            parsed: parsed_counts,
-            added: BTreeMap::new(),
-            skipped: batch
-                .skipped
-                .iter()
-                .map(|(k, v)| (k.as_str(), *v))
-                .collect(),
-            error: None,
-        });
-        origins.push(origin);
-        let Batch {
-            logs: l,
-            spans: s,
-            costs: c,
-            facts: fa,
-            ..
-        } = batch;
-        logs.push(tag(l.finish(), idx)?);
-        spans.push(tag(s.finish(), idx)?);
-        costs.push(tag(c.finish(), idx)?);
+    let mut facts_start: Vec<usize> = Vec::with_capacity(fact_batches.len());
+    for fa in fact_batches {
         facts_start.push(facts.len());
         facts.extend(fa);
     }
@@ -481,6 +445,75 @@ fn prepare(
         (Frame::Invocations, Some(inv)),
     ];
     Ok((reports, origins, frames))
+}
+
+/// One input of [`prepare`], built: its report (without `added`), its manifest origin, its
+/// frames and its invocation facts.
+struct Built {
+    report: FileReport,
+    origin: Origin,
+    logs: DataFrame,
+    spans: DataFrame,
+    costs: DataFrame,
+    facts: Vec<InvocationFact>,
+}
+
+/// Build one parsed input's report and frames, its rows tagged with `idx`; saves its service
+/// graphs.
+fn build_one(ws: &Workspace, idx: u32, p: Parsed) -> Result<Built> {
+    let Parsed {
+        path,
+        format,
+        envelopes,
+        batch,
+        origin,
+    } = p;
+    let mut parsed_counts = BTreeMap::new();
+    parsed_counts.insert(Frame::Logs.name(), batch.logs.len() as u64);
+    parsed_counts.insert(Frame::Spans.name(), batch.spans.len() as u64);
+    parsed_counts.insert(Frame::Costs.name(), batch.costs.len() as u64);
+    parsed_counts.insert(
+        Frame::Invocations.name(),
+        distinct_request_ids(&batch.facts),
+    );
+    if !batch.service_graphs.is_empty() {
+        parsed_counts.insert("service_graphs", batch.service_graphs.len() as u64);
+    }
+    if !batch.tag_keys.is_empty() {
+        parsed_counts.insert("tag_keys", batch.tag_keys.len() as u64);
+    }
+    for g in &batch.service_graphs {
+        ws.save_service_graph(g)?;
+    }
+    let report = FileReport {
+        path,
+        format,
+        envelopes,
+        records: batch.records,
+        parsed: parsed_counts,
+        added: BTreeMap::new(),
+        skipped: batch
+            .skipped
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect(),
+        error: None,
+    };
+    let Batch {
+        logs,
+        spans,
+        costs,
+        facts,
+        ..
+    } = batch;
+    Ok(Built {
+        report,
+        origin,
+        logs: tag(logs.finish(), idx)?,
+        spans: tag(spans.finish(), idx)?,
+        costs: tag(costs.finish(), idx)?,
+        facts,
+    })
 }
 
 /// Count what a frame write added to each report (`SOURCE_INDEX` − `offset` = report index).
