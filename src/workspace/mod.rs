@@ -701,6 +701,21 @@ fn merge(frame: Frame, old: Option<DataFrame>, new: DataFrame) -> Result<DataFra
         .map(|n| col(n.clone()))
         .collect();
     schema_cols.push(col(SOURCE_INDEX).cast(DataType::UInt32));
+    // New log lines with no stored partition and no event ID twice (a first import) are kept
+    // as they are: the distinct count reads one column, where `unique_stable` below would
+    // also gather every column of every row.
+    if frame == Frame::Logs && old.is_none() {
+        let ids = new
+            .column(crate::model::logs::EVENT_ID)
+            .ctx("merging partition")?;
+        if ids.n_unique().ctx("merging partition")? == new.height() {
+            return new
+                .lazy()
+                .select(schema_cols)
+                .collect()
+                .ctx("merging partition");
+        }
+    }
     // Incoming invocations are keyed by `prepare`; a stored partition always is.
     let new = new.lazy().select(schema_cols.clone());
     let all = match old {
@@ -926,4 +941,73 @@ fn write_frame_atomic(path: &Path, mut df: DataFrame, distinct: &[&str]) -> Resu
             .ctx(&format!("writing {}", path.display()))?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::logs;
+
+    /// Log lines (event ID, message) of one day, the other columns null.
+    fn lines(rows: &[(&str, &str)]) -> DataFrame {
+        let ids: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let messages: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        let ts: Vec<i64> = (0..rows.len() as i64)
+            .map(|i| 1_700_000_000_000_000 + i)
+            .collect();
+        let df = df! {
+            logs::EVENT_ID => ids,
+            logs::MESSAGE => messages,
+            logs::TS => ts,
+        }
+        .unwrap();
+        Frame::Logs.with_input_schema(df).unwrap()
+    }
+
+    fn stored(ws: &Workspace) -> Vec<(String, String)> {
+        let df = ws.read(Frame::Logs).unwrap();
+        let ids = df.column(logs::EVENT_ID).unwrap().str().unwrap().clone();
+        let messages = df.column(logs::MESSAGE).unwrap().str().unwrap().clone();
+        ids.iter()
+            .zip(messages.iter())
+            .map(|(i, m)| (i.unwrap().to_string(), m.unwrap().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn log_lines_are_stored_once_by_event_id_the_first_copy_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open_or_create(dir.path()).unwrap();
+        // A first write with an event ID twice (two overlapping files of one import).
+        let st = ws
+            .write(
+                Frame::Logs,
+                lines(&[("a", "first"), ("b", "b"), ("a", "again")]),
+            )
+            .unwrap();
+        assert_eq!((st.added, st.existing), (2, 1));
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(stored(&ws), pairs(&[("a", "first"), ("b", "b")]));
+        // Then a write that repeats a stored line and adds one.
+        let st = ws
+            .write(Frame::Logs, lines(&[("b", "changed"), ("c", "c")]))
+            .unwrap();
+        assert_eq!((st.added, st.existing), (1, 1));
+        assert_eq!(
+            stored(&ws),
+            pairs(&[("a", "first"), ("b", "b"), ("c", "c")])
+        );
+        // A first write with every ID distinct keeps every line, in order.
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open_or_create(dir.path()).unwrap();
+        let st = ws
+            .write(Frame::Logs, lines(&[("z", "1"), ("y", "2"), ("x", "3")]))
+            .unwrap();
+        assert_eq!((st.added, st.existing), (3, 0));
+        assert_eq!(stored(&ws), pairs(&[("z", "1"), ("y", "2"), ("x", "3")]));
+    }
 }
