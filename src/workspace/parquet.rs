@@ -170,6 +170,17 @@ mod tests {
         buf
     }
 
+    /// The file Polars' `ParquetWriter` writes with the same settings.
+    fn polars_written(df: &DataFrame, rows_per_group: usize) -> Vec<u8> {
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf)
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_row_group_size(Some(rows_per_group))
+            .finish(&mut df.clone())
+            .unwrap();
+        buf
+    }
+
     #[test]
     fn the_file_reads_back_as_the_frame_with_its_types() {
         let df = frame(10_000);
@@ -179,13 +190,8 @@ mod tests {
             .unwrap();
         assert_eq!(back.schema(), df.schema());
         assert!(back.equals_missing(&df));
-        // The same bytes as Polars' own writer would give the same frame.
-        let mut theirs = Vec::new();
-        ParquetWriter::new(&mut theirs)
-            .with_compression(ParquetCompression::Lz4Raw)
-            .with_row_group_size(Some(4096))
-            .finish(&mut df.clone())
-            .unwrap();
+        // Polars' own writer's file reads back as the same frame.
+        let theirs = polars_written(&df, 4096);
         let theirs = ParquetReader::new(std::io::Cursor::new(&theirs))
             .finish()
             .unwrap();
@@ -225,13 +231,7 @@ mod tests {
         }
         // Without the plain list, the same file as Polars' writer chooses for every column.
         let default = written(&df, &[], 4096);
-        let mut theirs = Vec::new();
-        ParquetWriter::new(&mut theirs)
-            .with_compression(ParquetCompression::Lz4Raw)
-            .with_row_group_size(Some(4096))
-            .finish(&mut df.clone())
-            .unwrap();
-        assert_eq!(default.len(), theirs.len());
+        assert_eq!(default.len(), polars_written(&df, 4096).len());
     }
 
     #[test]
