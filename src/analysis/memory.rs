@@ -11,7 +11,7 @@
 //! Returning them has a price: the next report touches fresh pages, and the kernel zeroes each
 //! one on its first write (at 10M invocations, `cold-starts`' warm median spent 0.23 s of system
 //! time doing so, a third of its run). A batch of reports in a process that exits after it (the
-//! CLI's warm-up after an import, around [`super::results::warm`]) holds a [`KeepPages`]: [`release`]
+//! CLI's warm-up after an import, `cli::warm_dashboard`) holds a [`KeepPages`]: [`release`]
 //! still collects every worker's heap, so the next report reuses those pages whichever thread
 //! runs it (the batch peaks at its largest report, not at the sum), but mimalloc keeps them
 //! mapped instead of giving them back. An import holds one with a delay (pages given back
@@ -47,8 +47,8 @@ static KEEPING: Mutex<(Vec<c_long>, c_long)> = Mutex::new((Vec::new(), 0));
 /// the OS, so the work that follows reuses it without the kernel zeroing fresh pages.
 ///
 /// - [`KeepPages::new`]: never given back while the guard lives. For a batch of reports in a
-///   process that exits after it (the CLI's warm-up after an import, around
-///   [`super::results::warm`]): at 10M invocations the 13 reports take about 15% less time (`cold-starts`
+///   process that exits after it (the CLI's warm-up after an import,
+///   `cli::warm_dashboard`): at 10M invocations the 13 reports take about 15% less time (`cold-starts`
 ///   308–312 → 205–213 ms) and peak at 1.17 GB instead of 0.96 GB. After the last such guard
 ///   drops, the pages freed meanwhile stay mapped until the process reuses them (mimalloc only
 ///   gives back pages it scheduled when they were freed), so a long-lived process would keep

@@ -34,28 +34,45 @@ pub(crate) struct Options<'a> {
     pub row_group_rows: usize,
 }
 
+impl<'a> Options<'a> {
+    /// A stored partition: LZ4 (raw; on log text about 40% faster to write than Snappy, and a
+    /// little smaller), Polars' default statistics, [`super::ROW_GROUP_ROWS`] rows per group.
+    pub fn stored(plain: &'a [&'a str]) -> Self {
+        Options {
+            plain,
+            compression: CompressionOptions::Lz4Raw,
+            statistics: StatisticsOptions::default(),
+            row_group_rows: super::ROW_GROUP_ROWS,
+        }
+    }
+
+    /// A staged part, read back once by the same import: no compression, no statistics.
+    pub fn staged(plain: &'a [&'a str]) -> Self {
+        Options {
+            compression: CompressionOptions::Uncompressed,
+            statistics: StatisticsOptions::empty(),
+            ..Options::stored(plain)
+        }
+    }
+}
+
 /// Write `df` as Parquet to `w` and flush it (see the module documentation). Returns the
 /// file's size.
 pub(crate) fn write<W: Write>(w: W, df: &mut DataFrame, opts: Options<'_>) -> PolarsResult<u64> {
     let df = polars_core::frame::chunk_df_for_writing(df, opts.row_group_rows)?;
-    let plain: Vec<bool> = df
-        .columns()
-        .iter()
-        .map(|c| {
-            matches!(c.dtype(), DataType::String | DataType::Binary)
-                && opts.plain.contains(&c.name().as_str())
-        })
-        .collect();
     let schema = df.schema().to_arrow(CompatLevel::newest());
     let parquet_schema = to_parquet_schema(&schema)?;
-    let encodings: Vec<Vec<Encoding>> = schema
-        .iter_values()
-        .zip(&plain)
-        .map(|(f, &plain)| {
+    let encodings: Vec<Vec<Encoding>> = df
+        .columns()
+        .iter()
+        .zip(schema.iter_values())
+        .map(|(c, field)| {
+            let plain = matches!(c.dtype(), DataType::String | DataType::Binary)
+                && opts.plain.contains(&c.name().as_str());
             if plain {
                 vec![Encoding::Plain]
             } else {
-                get_dtype_encoding(&f.dtype)
+                get_dtype_encoding(&field.dtype)
             }
         })
         .collect();

@@ -394,11 +394,11 @@ fn prepare(
     let t = std::time::Instant::now();
     // Each input's report and frames, built in parallel (its builders finished, its rows
     // tagged with its index).
-    let built: Vec<Result<Built>> = parsed
+    let built: Vec<Built> = parsed
         .into_par_iter()
         .enumerate()
         .map(|(idx, p)| build_one(ws, idx as u32 + offset, p))
-        .collect();
+        .collect::<Result<_>>()?;
     let mut reports = Vec::with_capacity(built.len());
     let mut logs = Vec::with_capacity(built.len());
     let mut spans = Vec::with_capacity(built.len());
@@ -406,7 +406,6 @@ fn prepare(
     let mut origins = Vec::with_capacity(built.len());
     let mut fact_batches = Vec::with_capacity(built.len());
     for b in built {
-        let b = b?;
         reports.push(b.report);
         origins.push(b.origin);
         logs.push(b.logs);
