@@ -864,6 +864,13 @@ mod fast {
             while let Some(&c) = self.b.get(self.pos) {
                 if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                     self.pos += 1;
+                    // The indentation of a pretty-printed page (the AWS CLI's output): eight
+                    // spaces at a time (one word compare), instead of a byte at a time.
+                    while let Some(w) = self.b.get(self.pos..self.pos + 8)
+                        && <[u8; 8]>::try_from(w).ok() == Some([b' '; 8])
+                    {
+                        self.pos += 8;
+                    }
                 } else {
                     break;
                 }
@@ -917,28 +924,30 @@ mod fast {
             }
             let raw = &self.b[start..j];
             self.pos = j + 1;
-            if has_control(raw) {
-                return None;
-            }
-            simdutf8::basic::from_utf8(raw).ok()
+            plain_str(raw)
         }
 
         /// An event key at `pos` (which holds `"`): the keys AWS writes are matched as bytes,
         /// closing quote included (so exactly that key, without escapes); others as strings.
         fn key(&mut self) -> Option<&'a str> {
-            const KEYS: [&str; 5] = [
-                "\"logStreamName\"",
-                "\"timestamp\"",
-                "\"message\"",
-                "\"ingestionTime\"",
-                "\"eventId\"",
-            ];
             let rest = &self.b[self.pos..];
-            for k in KEYS {
-                if rest.starts_with(k.as_bytes()) {
-                    self.pos += k.len();
-                    return Some(&k[1..k.len() - 1]);
-                }
+            // One candidate per first letter, compared as a constant (inlined, no `memcmp`).
+            macro_rules! known {
+                ($k:literal) => {{
+                    const QUOTED: &str = concat!("\"", $k, "\"");
+                    if rest.starts_with(QUOTED.as_bytes()) {
+                        self.pos += QUOTED.len();
+                        return Some($k);
+                    }
+                }};
+            }
+            match rest.get(1) {
+                Some(b'l') => known!("logStreamName"),
+                Some(b't') => known!("timestamp"),
+                Some(b'm') => known!("message"),
+                Some(b'i') => known!("ingestionTime"),
+                Some(b'e') => known!("eventId"),
+                _ => {}
             }
             self.string()
         }
@@ -983,14 +992,26 @@ mod fast {
 
         /// A non-negative integer as serde reads it into a `u64` (no sign, fraction, exponent
         /// or leading zero; fits).
+        #[inline]
         fn uint(&mut self) -> Option<u64> {
             let start = self.pos;
             let mut n: u64 = 0;
-            while let Some(c) = self.peek().filter(u8::is_ascii_digit) {
-                n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-                self.pos += 1;
+            let mut len = 0;
+            while let Some(&c) = self.b.get(start + len) {
+                if !c.is_ascii_digit() {
+                    break;
+                }
+                let d = u64::from(c - b'0');
+                // The first 19 digits cannot overflow a `u64` (CloudWatch's milliseconds
+                // have 13): checked arithmetic only after them.
+                n = if len < 19 {
+                    n * 10 + d
+                } else {
+                    n.checked_mul(10)?.checked_add(d)?
+                };
+                len += 1;
             }
-            let len = self.pos - start;
+            self.pos += len;
             if len == 0 || (len > 1 && self.b[start] == b'0') {
                 return None;
             }
@@ -1001,6 +1022,7 @@ mod fast {
         }
 
         /// A string or non-negative integer value as a [`Val`] (a plain string borrowed).
+        #[inline]
         fn scalar(&mut self) -> Option<Val<'a>> {
             match self.peek()? {
                 b'"' => self.string().map(|s| Val::Str(Cow::Borrowed(s))),
@@ -1024,21 +1046,15 @@ mod fast {
     /// The first `"` or `\\` in `b` at or after `from` (`memchr2`, with the first 32 bytes
     /// checked inline). JSON-in-JSON messages have an escape every 10–20 bytes, and a
     /// `memchr2` call per escape cost more than the search itself; so the first bytes are
-    /// checked 8 at a time in a `u64` (a byte equal to `c` is a zero byte of `w ^ c…c`, and
-    /// `(v - 0x01…01) & !v & 0x80…80` marks the first zero byte of `v` exactly), and only a
-    /// longer run goes to `memchr2`.
+    /// checked 8 at a time in a `u64` ([`quote_or_backslash_mask`]), and only a longer run goes
+    /// to `memchr2`.
     pub(super) fn quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
-        const LO: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
         let rest = b.get(from..)?;
         let mut i = 0;
         for chunk in rest.chunks_exact(8).take(4) {
             let mut bytes = [0u8; 8];
             bytes.copy_from_slice(chunk);
-            let w = u64::from_le_bytes(bytes);
-            let q = w ^ (LO * u64::from(b'"'));
-            let s = w ^ (LO * u64::from(b'\\'));
-            let m = ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI;
+            let m = quote_or_backslash_mask(u64::from_le_bytes(bytes));
             if m != 0 {
                 return Some(from + i + (m.trailing_zeros() / 8) as usize);
             }
@@ -1047,12 +1063,39 @@ mod fast {
         memchr::memchr2(b'"', b'\\', &rest[i..]).map(|p| from + i + p)
     }
 
+    /// The high bit of each byte of `w` (little-endian) that is `"` or `\\`, exact up to and
+    /// including the first such byte (bits after it may be set too: use the lowest). A byte
+    /// equal to `c` is a zero byte of `w ^ c…c`, and `(v - 0x01…01) & !v & 0x80…80` marks the
+    /// first zero byte of `v` exactly.
+    fn quote_or_backslash_mask(w: u64) -> u64 {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let q = w ^ (LO * u64::from(b'"'));
+        let s = w ^ (LO * u64::from(b'\\'));
+        ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI
+    }
+
     /// `Some` when `b` has few enough brackets that its nesting stays within serde's limit.
     fn shallow(b: &[u8]) -> Option<()> {
         let n = memchr::memchr2_iter(b'{', b'[', b)
             .take(MAX_OPEN_BRACKETS + 1)
             .count();
         (n <= MAX_OPEN_BRACKETS).then_some(())
+    }
+
+    /// The unescaped bytes of a string as serde takes them (no raw control character, valid
+    /// UTF-8); `None` otherwise. The short strings of an event (its ID, its stream) are
+    /// ASCII, which needs no UTF-8 validation after `is_ascii` (for short input `simdutf8`
+    /// hands over to `std`'s scalar check, which cost 3% of an ingest).
+    fn plain_str(raw: &[u8]) -> Option<&str> {
+        if has_control(raw) {
+            return None;
+        }
+        if !raw.is_ascii() {
+            return simdutf8::basic::from_utf8(raw).ok();
+        }
+        // SAFETY: every byte is below 0x80, so `raw` is ASCII, which is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(raw) })
     }
 
     /// Whether `b` holds a control character (serde rejects them raw inside a string).

@@ -178,3 +178,59 @@ fn trace_ids_and_tokens() {
     assert!(looks_like_iso("2023-07-05T10:16:34.013000"));
     assert!(!looks_like_iso("2023/07/05"));
 }
+
+#[test]
+fn report_labels_match_in_any_casing_and_order() {
+    // Each label is narrowed by its word count and first letter before the full compare: every
+    // label must still be found, whatever its casing and place, and near misses must not be.
+    // (The line itself must start `REPORT RequestId:`.)
+    for line in [
+        "REPORT RequestId: r1\tbilled restore duration: 7 ms\tmax memory used: 20 MB\tmemory size: 128 MB\tbilled duration: 3 ms\tduration: 2.5 ms\tinit duration: 9.5 ms\trestore duration: 8.5 ms\tstatus: error\txray traceid: 1-5d9d007f-0a8c7fd02aaaaaaaaaaaaaaa\t",
+        "REPORT RequestId: r1 XRAY TRACEID: 1-5d9d007f-0a8c7fd02aaaaaaaaaaaaaaa STATUS: error RESTORE DURATION: 8.5 ms INIT DURATION: 9.5 ms DURATION: 2.5 ms BILLED DURATION: 3 ms MEMORY SIZE: 128 MB MAX MEMORY USED: 20 MB BILLED RESTORE DURATION: 7 ms",
+    ] {
+        let Some(PlatformLine::Report {
+            request_id,
+            report: r,
+        }) = parse_platform_line(line)
+        else {
+            panic!("not a REPORT: {line}");
+        };
+        assert_eq!(request_id, "r1");
+        assert_eq!(
+            (
+                r.duration_ms,
+                r.billed_ms,
+                r.init_ms,
+                r.restore_ms,
+                r.billed_restore_ms
+            ),
+            (Some(2.5), Some(3.0), Some(9.5), Some(8.5), Some(7.0)),
+            "{line}"
+        );
+        assert_eq!((r.memory_mb, r.max_memory_mb), (Some(128), Some(20)));
+        assert_eq!(r.status, Some(Status::Error));
+        assert_eq!(
+            r.trace_id.as_deref(),
+            Some("1-5d9d007f-0a8c7fd02aaaaaaaaaaaaaaa")
+        );
+    }
+    // Same first letter and word count, other words: not taken for a known label.
+    let Some(PlatformLine::Report { report: r, .. }) = parse_platform_line(
+        "REPORT RequestId: r2\tDuration: 4 ms\tDelay: 99 ms\tBilled Cost: 5 ms\tMemory Sizes: 1 MB\tErrors Type: x",
+    ) else {
+        panic!("not a REPORT");
+    };
+    assert_eq!(
+        (r.duration_ms, r.billed_ms, r.memory_mb),
+        (Some(4.0), None, None)
+    );
+    assert_eq!(r.status, None);
+}
+
+#[test]
+fn words_split_on_ascii_blanks_only() {
+    let w: Vec<&str> = words("  a\tbé \n\r c  é\u{a0}d ").collect();
+    assert_eq!(w, ["a", "bé", "c", "é\u{a0}d"]);
+    assert_eq!(words("").count(), 0);
+    assert_eq!(words(" \t\n").count(), 0);
+}

@@ -679,3 +679,91 @@ fn json_strings_written_as_serde_writes_them() {
         );
     }
 }
+
+#[test]
+fn flat_records_read_as_serde_reads_them() {
+    // Wherever the hand-read path takes a record, it must give what serde's visitor gives; and
+    // it must take the common records (or it would not be worth having).
+    fn same(t: &str) -> bool {
+        let Some(fast) = super::flat::record(t) else {
+            return false;
+        };
+        match parse_record_serde(t) {
+            Ok(RecOrOther::Rec(slow)) => assert_eq!(fast, slow, "{t}"),
+            Ok(RecOrOther::NotObject) => panic!("serde: not an object: {t}"),
+            Err(e) => panic!("serde refuses what the flat path read: {e}: {t}"),
+        }
+        true
+    }
+    let common = [
+        r#"{"level":"INFO","message":"Order confirmation sent","cold_start":true,"function_arn":"arn:aws:lambda:us-east-1:123456789012:function:notifications:12","function_memory_size":1024,"function_name":"notifications","function_request_id":"072abf7a-9c54-4bae-bb09-cc58ccc8995b","function_version":"12","sampling_rate":0.0,"service":"notifications","timestamp":"2026-10-03T00:02:26.696Z","xray_trace_id":"1-6ac04611-b21b46e3057aa330484085e2","correlation_id":"81eab9a3-08bf-425b-a7fa-b562fa79beef","order_id":"ord_8NWA9NCE4SHP","channel":"email"}"#,
+        r#"{"requestId":"f589aed7-0900-4576-a4f0-b16ab1523f9c","extendedRequestId":"SzLH7qYYtH2C2s6=","ip":"192.0.2.63","caller":"-","user":"-","requestTime":"03/Oct/2026:00:02:25 +0000","httpMethod":"POST","resourcePath":"/orders","status":"201","protocol":"HTTP/1.1","responseLength":"113","responseLatency":"822","integrationLatency":"810","xrayTraceId":"1-6ac04611-b21b46e3057aa330484085e2"}"#,
+        "{ \"level\" : \"WARN\" ,\n\t\"message\":\"spaced\\u0020out\" }",
+        "{}",
+        " {\"a\":1} \n",
+        r#"{"status":200,"status":"dup","message":"m","message":7,"level":null,"x":-0,"y":-12,"z":1e3,"w":1.5E-7,"v":18446744073709551615,"u":18446744073709551616,"t":-9223372036854775809,"s":0.1,"r":true,"q":false}"#,
+        r#"{"timestamp":1712567843850,"requestTimeEpoch":1712567843,"cold_start":"true","function_memory_size":"128","été":"ünïcödé ✓","":""}"#,
+    ];
+    for t in common.iter().filter(|t| !t.contains('\\')) {
+        assert!(same(t), "the flat path should read {t}");
+    }
+    let mut corpus: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    // Lines and records of the shared AWS fixtures, compact and pretty.
+    let dir = std::env::var_os("SKYLENS_AWS_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/aws")
+        });
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let Ok(text) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            corpus.extend(
+                text.lines()
+                    .filter(|l| l.trim_start().starts_with('{'))
+                    .map(str::to_owned),
+            );
+            let mut values = Vec::new();
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(serde_json::Value::Array(a)) => values.extend(a),
+                Ok(v) => values.push(v),
+                Err(_) => {}
+            }
+            for v in values.into_iter().filter(serde_json::Value::is_object) {
+                corpus.push(serde_json::to_string(&v).unwrap());
+                corpus.push(serde_json::to_string_pretty(&v).unwrap());
+            }
+        }
+    }
+    assert!(
+        corpus.len() > 50,
+        "fixtures not found under {}",
+        dir.display()
+    );
+    let mut taken = 0;
+    for t in &corpus {
+        taken += usize::from(same(t));
+        // Every truncation, and corruptions at many places.
+        for cut in (0..t.len()).filter(|&c| t.is_char_boundary(c)) {
+            same(&t[..cut]);
+        }
+        for at in (0..t.len()).step_by(5).filter(|&c| t.is_char_boundary(c)) {
+            for c in ["\"", ",", "}", "{", ":", "x", "\u{1}", " ", "0", "-", "."] {
+                let mut m = t.clone();
+                m.insert_str(at, c);
+                same(&m);
+                let mut m = t.clone();
+                if let Some(ch) = m[at..].chars().next() {
+                    m.replace_range(at..at + ch.len_utf8(), c);
+                    same(&m);
+                }
+            }
+        }
+    }
+    assert!(
+        taken > 20,
+        "the flat path took only {taken} of {} records",
+        corpus.len()
+    );
+}
