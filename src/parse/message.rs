@@ -58,8 +58,8 @@ pub struct EventMeta<'a> {
 pub struct MessageState {
     seen: HashSet<u64, BuildHasherDefault<IdHasher>>,
     dup_next: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
-    // Keyed by log stream; foldhash (Polars' map) rather than SipHash, which was 1% of an
-    // ingest in these two maps' lookups.
+    // Keyed by log stream; foldhash (Polars' map) rather than SipHash (`sip::Hasher::write`
+    // was 1.2% of the instructions of a text log's parse).
     current: polars::prelude::PlHashMap<String, String>,
     last_report: polars::prelude::PlHashMap<String, String>,
     names: Interner,
@@ -1722,7 +1722,7 @@ impl<'a> Rec<'a> {
 
 /// The common JSON log record read by hand: one flat object of plain strings, numbers, booleans
 /// and nulls (Powertools lines, API Gateway access logs). Serde's visitor was a third of the
-/// instructions of a 1M-event import; this reads such a record in about half of its time.
+/// instructions of the bench's 1M-event parse (BENCHMARKS.md, session 15).
 mod flat {
     use std::borrow::Cow;
 
@@ -1740,7 +1740,7 @@ mod flat {
         }
         i += 1;
         // An escape anywhere: serde's case, found before any work. (A nested value is found
-        // where it starts, which the common records never reach.)
+        // where it starts: the reading stops there.)
         if memchr::memchr(b'\\', &b[i..]).is_some() {
             return None;
         }
