@@ -47,8 +47,9 @@ impl<'a> Options<'a> {
     }
 
     /// A staged part, read back once by the same import: LZ4 as stored, no statistics.
-    /// Uncompressed until session 15: the kernel's copies of 4.3 GB of writes were a third of
-    /// a 10M-event import's CPU time; with LZ4 it runs 10–17% faster (BENCHMARKS.md).
+    /// Uncompressed until session 15, when a 10M-event import spent 11–17 s of its 41–47 s of
+    /// CPU in the kernel, most of it copying 4.3 GB of writes into the page cache; with LZ4 it
+    /// writes 2.2 GB and runs 10–17% faster (BENCHMARKS.md).
     pub fn staged(plain: &'a [&'a str]) -> Self {
         Options {
             compression: CompressionOptions::Lz4Raw,
