@@ -843,6 +843,7 @@ mod fast {
     use serde::de::IgnoredAny;
 
     use super::{DocMeta, EventFields, RawEvent, Sink, Val};
+    use crate::parse::has_control;
 
     /// Where the scanner stopped: the document start and the events it read in that document.
     pub(super) struct Bail {
@@ -1096,12 +1097,6 @@ mod fast {
         }
         // SAFETY: every byte is below 0x80, so `raw` is ASCII, which is valid UTF-8.
         Some(unsafe { std::str::from_utf8_unchecked(raw) })
-    }
-
-    /// Whether `b` holds a control character (serde rejects them raw inside a string).
-    fn has_control(b: &[u8]) -> bool {
-        // A fold rather than `any`: no early exit, so it compiles to vector code.
-        b.iter().fold(false, |acc, &c| acc | (c < 0x20))
     }
 
     /// One event object in the usual form, its message unescaped into `buf` when it has

@@ -1309,6 +1309,15 @@ fn write_str(buf: &mut Vec<u8>, s: &str, plain: bool) {
     }
 }
 
+/// [`write_val`], a string as is when `plain` (see [`write_str`]).
+#[inline]
+fn write_value(buf: &mut Vec<u8>, v: &Val<'_>, plain: bool) {
+    match v {
+        Val::Str(s) => write_str(buf, s, plain),
+        v => write_val(buf, v),
+    }
+}
+
 fn write_val(buf: &mut Vec<u8>, v: &Val<'_>) {
     match v {
         Val::Null => buf.extend_from_slice(b"null"),
@@ -1683,10 +1692,7 @@ impl<'a> Rec<'a> {
     fn put(&mut self, key: &str, k: Key, v: Val<'a>, plain: bool) {
         if !k.is_column() {
             self.fields.key(key, plain);
-            match &v {
-                Val::Str(s) => write_str(&mut self.fields.buf, s, plain),
-                v => write_val(&mut self.fields.buf, v),
-            }
+            write_value(&mut self.fields.buf, &v, plain);
         }
         if let Some(s) = self.slot(k) {
             *s = Some(v);
@@ -1726,7 +1732,7 @@ impl<'a> Rec<'a> {
 mod flat {
     use std::borrow::Cow;
 
-    use super::{Rec, Val, write_str, write_val};
+    use super::{Rec, Val, write_value};
 
     /// The record `t` as [`super::RecVisitor`] reads it through serde, or `None` when `t` is not
     /// in the common form (a nested value, an escape, a raw control character, text after the
@@ -1763,10 +1769,7 @@ mod flat {
             match rec.member(key, true) {
                 Some(k) => rec.put(key, k, v, true),
                 // Serde's `Compact` writes a scalar exactly as `write_val` does.
-                None => match &v {
-                    Val::Str(s) => write_str(&mut rec.fields.buf, s, true),
-                    v => write_val(&mut rec.fields.buf, v),
-                },
+                None => write_value(&mut rec.fields.buf, &v, true),
             }
             match b.get(i) {
                 Some(b',') => i = ws(b, i + 1),
@@ -1793,7 +1796,7 @@ mod flat {
         }
         let end = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
         let s = t.get(i + 1..end)?;
-        if s.bytes().fold(false, |acc, c| acc | (c < 0x20)) {
+        if crate::parse::has_control(s.as_bytes()) {
             return None;
         }
         Some((s, end + 1))

@@ -133,6 +133,13 @@ impl Batch {
     }
 }
 
+/// Whether `b` holds a control character (serde rejects them raw inside a JSON string).
+#[inline]
+pub(crate) fn has_control(b: &[u8]) -> bool {
+    // A fold rather than `any`: no early exit, so it compiles to vector code.
+    b.iter().fold(false, |acc, &c| acc | (c < 0x20))
+}
+
 /// Parse one input whose format is known.
 pub fn parse(format: Format, input: &[u8], ctx: &ParseContext, out: &mut Batch) {
     match format {

@@ -52,7 +52,6 @@ impl<'a> Options<'a> {
     /// writes 2.2 GB and runs 10–17% faster (BENCHMARKS.md).
     pub fn staged(plain: &'a [&'a str]) -> Self {
         Options {
-            compression: CompressionOptions::Lz4Raw,
             statistics: StatisticsOptions::empty(),
             ..Options::stored(plain)
         }
